@@ -1,0 +1,3 @@
+"""fashion-tui: a keyboard-driven terminal playground for Fashion-MNIST."""
+
+__version__ = "0.1.0"

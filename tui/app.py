@@ -1,0 +1,54 @@
+"""The Textual application: the service is injected, so tests build it over tiny data."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tui.data_service import FashionMnistService
+from tui.main_screen import MainScreen
+from tui.runtime_info import stop_children
+
+
+class FashionApp(App[None]):
+    """fashion-tui: browse Fashion-MNIST by keyboard, with every pane on one data service."""
+
+    CSS_PATH = "fashion.tcss"
+    TITLE = "fashion-tui"
+    BINDINGS = [Binding("q", "quit", "Quit", priority=True)]
+
+    def __init__(
+        self,
+        service: FashionMnistService,
+        split: str = "train",
+        index: int = 0,
+        ascii_mode: bool | None = None,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self._split = split
+        self._index = index
+        self._ascii_mode = bool(os.environ.get("NO_COLOR")) if ascii_mode is None else ascii_mode
+
+    def get_default_screen(self) -> Screen[None]:
+        return MainScreen(self.service, self._split, self._index, self._ascii_mode)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Every browsing action by name in the command palette (ctrl+p)."""
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, MainScreen):
+            for binding in MainScreen.BINDINGS:
+                assert isinstance(binding, Binding)
+                action = binding.action
+                key = binding.key_display or binding.key
+                yield SystemCommand(
+                    binding.description, f"Key: {key}",
+                    lambda action=action: screen.run_action(action),
+                )
+
+    def on_unmount(self) -> None:
+        stop_children()

@@ -1,0 +1,105 @@
+"""Read IDX files (the format of MNIST and Fashion-MNIST) with NumPy, checking every header.
+
+Keras' own loader skips the header and trusts the bytes; we check the magic number, the
+dimensions and the byte count, so a wrong or damaged file is named with a reason instead of
+turning into garbage pixels.
+"""
+
+from __future__ import annotations
+
+import gzip
+import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+IMAGES_MAGIC = 2051  # 0x00000803: unsigned byte, 3 dimensions
+LABELS_MAGIC = 2049  # 0x00000801: unsigned byte, 1 dimension
+IMAGE_SIDE = 28
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True)
+class DataFileError(Exception):
+    """A data file that cannot be used: which file, what is wrong, how to fix it."""
+
+    path: Path
+    reason: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.path}: {self.reason}"
+        return f"{text}. {self.fix}" if self.fix else text
+
+
+def read_file_bytes(path: Path) -> bytes:
+    """Return the decompressed content of `path` (gzip, or a plain IDX file)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DataFileError(path, "file not found") from None
+    except PermissionError:
+        raise DataFileError(path, "permission denied", "Make the file readable (chmod a+r).") from None
+    except OSError as error:
+        raise DataFileError(path, f"cannot be read ({error.strerror})") from None
+    if not raw:
+        raise DataFileError(path, "the file is empty", "Delete it and fetch it again.")
+    if raw[:2] != GZIP_MAGIC:
+        return raw  # an uncompressed IDX file; its header is checked by the caller
+    try:
+        return gzip.decompress(raw)
+    except EOFError:
+        reason = "the gzip stream is truncated (an interrupted download?)"
+    except (gzip.BadGzipFile, zlib.error, OSError) as error:
+        reason = f"the gzip stream is corrupt ({error})"
+    raise DataFileError(path, reason, "Delete it and fetch it again.")
+
+
+def _header(path: Path, content: bytes, magic: int, dims: int) -> tuple[int, ...]:
+    """Check the magic number and return the big-endian unsigned dimension sizes."""
+    size = 4 + 4 * dims
+    if len(content) < size:
+        raise DataFileError(path, f"too short for an IDX header ({len(content)} bytes)")
+    found_magic, *shape = struct.unpack(f">{1 + dims}I", content[:size])
+    if found_magic != magic:
+        kinds = {IMAGES_MAGIC: "an images file", LABELS_MAGIC: "a labels file"}
+        looks_like = kinds.get(found_magic, f"not an IDX file of ours (magic {found_magic})")
+        wanted = kinds[magic]
+        raise DataFileError(
+            path, f"expected {wanted} (IDX magic {magic}) but it is {looks_like}",
+            "Check that the file names have not been swapped.",
+        )
+    expected = size + int(np.prod(shape, dtype=np.int64))
+    if len(content) != expected:
+        raise DataFileError(
+            path, f"header promises {expected:,} bytes but the file holds {len(content):,}",
+            "Delete it and fetch it again.",
+        )
+    return tuple(shape)
+
+
+def parse_images(path: Path, content: bytes) -> np.ndarray:
+    """Return the (count, 28, 28) uint8 images held in decompressed IDX3 `content`."""
+    count, rows, cols = _header(path, content, IMAGES_MAGIC, 3)
+    if (rows, cols) != (IMAGE_SIDE, IMAGE_SIDE):
+        raise DataFileError(path, f"images are {rows}x{cols}, not {IMAGE_SIDE}x{IMAGE_SIDE}")
+    return np.frombuffer(content, dtype=np.uint8, offset=16).reshape(count, rows, cols)
+
+
+def parse_labels(path: Path, content: bytes) -> np.ndarray:
+    """Return the uint8 labels held in decompressed IDX1 `content`, each checked to be 0..9."""
+    _header(path, content, LABELS_MAGIC, 1)
+    labels = np.frombuffer(content, dtype=np.uint8, offset=8)
+    if labels.size and int(labels.max()) > 9:
+        raise DataFileError(path, f"holds label {int(labels.max())}, outside 0..9")
+    return labels
+
+
+def write_idx(path: Path, array: np.ndarray, *, compress: bool = True) -> None:
+    """Write uint8 `array` as an IDX file: used by tests and by tools that make small sets."""
+    magic = {1: LABELS_MAGIC, 3: IMAGES_MAGIC}[array.ndim]
+    header = struct.pack(f">{1 + array.ndim}I", magic, *array.shape)
+    content = header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
+    path.write_bytes(gzip.compress(content, mtime=0) if compress else content)

@@ -1,0 +1,54 @@
+"""The garment pane: the selected image as half-block pixels, or an ASCII ramp."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from textual.widgets import Static
+
+from widgets.renderers import ascii_garment, garment_pixels
+
+
+@dataclass(frozen=True)
+class GarmentFrame:
+    """Everything the pane draws, handed over whole so the widget never asks for data."""
+
+    image: np.ndarray = field(repr=False)
+    title: str
+    subtitle: str
+    zoom: int = 1
+    cursor: tuple[int, int] | None = None
+    ascii_mode: bool = False
+
+
+class GarmentView(Static):
+    """Shows one garment; knows nothing of splits or services."""
+
+    HELP = """
+## Garment
+
+The selected garment, two pixels per character cell (half blocks).
+The highlighted pixel is the table's cursor.
+
+- **z** zooms in and out, **a** switches to the ASCII ramp for terminals without colour.
+"""
+
+    DEFAULT_CSS = """
+    GarmentView { width: auto; height: auto; }
+    """
+
+    def show(self, frame: GarmentFrame, cursor_rgb: tuple[int, int, int]) -> None:
+        """Draw `frame`; `cursor_rgb` is the theme's accent, passed in by the screen."""
+        self.border_title = frame.title
+        self.border_subtitle = frame.subtitle
+        if frame.ascii_mode:
+            self.update(ascii_garment(frame.image, frame.zoom, frame.cursor))
+        else:
+            self.update(garment_pixels(frame.image, frame.zoom, frame.cursor, cursor_rgb))
+
+    def show_message(self, title: str, message: str) -> None:
+        """Words instead of a garment: while loading, or when the data is missing."""
+        self.border_title = title
+        self.border_subtitle = ""
+        self.update(message)

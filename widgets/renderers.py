@@ -1,0 +1,106 @@
+"""Pure functions from pixel data to Rich renderables, shared by the widgets and the CLI.
+
+No Textual here: these are tested without an App, and `fashion-tui show` prints them directly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from rich_pixels import HalfcellRenderer, Pixels
+
+ASCII_RAMP = " .:-=+*#%@"  # dark to bright: blank paper, then ever denser ink
+
+
+def garment_pixels(
+    image: np.ndarray,
+    zoom: int = 1,
+    cursor: tuple[int, int] | None = None,
+    cursor_color: tuple[int, int, int] = (255, 0, 255),
+) -> Pixels:
+    """Half-block pixels: 28x28 becomes 28 columns x 14 rows at zoom 1 (two pixels a cell)."""
+    rgb = Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8), mode="L").convert("RGB")
+    if cursor is not None:
+        row, col = cursor
+        rgb.putpixel((col, row), cursor_color)
+    size = (image.shape[1] * zoom, image.shape[0] * zoom)
+    return Pixels.from_image(rgb, resize=size, renderer=HalfcellRenderer())
+
+
+def ascii_garment(image: np.ndarray, zoom: int = 1, cursor: tuple[int, int] | None = None) -> Text:
+    """The same footprint as `garment_pixels`, drawn with an ASCII ramp for colourless terminals.
+
+    Each character stands for two stacked pixels (their mean), so the picture keeps its shape.
+    """
+    scaled = np.repeat(np.repeat(image.astype(np.float64), zoom, axis=0), zoom, axis=1)
+    pairs = scaled.reshape(scaled.shape[0] // 2, 2, scaled.shape[1]).mean(axis=1)
+    levels = np.minimum((pairs / 256.0 * len(ASCII_RAMP)).astype(int), len(ASCII_RAMP) - 1)
+    text = Text(no_wrap=True, overflow="crop")
+    for text_row, row_levels in enumerate(levels):
+        line = "".join(ASCII_RAMP[level] for level in row_levels)
+        text.append(line)
+        if cursor is not None and (cursor[0] * zoom) // 2 <= text_row <= ((cursor[0] + 1) * zoom - 1) // 2:
+            start = cursor[1] * zoom
+            text.stylize("reverse", len(text) - len(line) + start, len(text) - len(line) + start + zoom)
+        text.append("\n")
+    text.rstrip()
+    return text
+
+
+def window_bounds(cursor: int, visible: int, total: int = 28) -> tuple[int, int]:
+    """The [start, stop) of a window of `visible` cells around `cursor`, kept inside 0..total."""
+    visible = max(1, min(visible, total))
+    start = min(max(cursor - visible // 2, 0), total - visible)
+    return start, start + visible
+
+
+def value_table(
+    image: np.ndarray,
+    normalized: np.ndarray,
+    cursor: tuple[int, int],
+    rows: tuple[int, int],
+    cols: tuple[int, int],
+    decimals: int = 4,
+) -> Table:
+    """Raw 0..255 values beside the same pixels / 255.0, for a window of rows and columns."""
+    table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, pad_edge=False, expand=False)
+    table.add_column(Text("row", style="dim"), justify="right", style="dim")
+    raw_header = Style(bold=True)
+    for col in range(*cols):
+        table.add_column(Text(str(col), style=raw_header), justify="right", min_width=3)
+    table.add_column(Text("│", style="dim"), justify="center", style="dim", min_width=1)
+    for col in range(*cols):
+        table.add_column(Text(str(col), style=raw_header), justify="right", min_width=decimals + 2)
+    for row in range(*rows):
+        cells: list[Text] = [Text(str(row))]
+        for col in range(*cols):
+            cells.append(_cell(str(int(image[row, col])), image[row, col] == 0, (row, col) == cursor))
+        cells.append(Text("│"))
+        for col in range(*cols):
+            value = float(normalized[row, col])
+            shown = "0" if value == 0 else f"{value:.{decimals}f}"
+            cells.append(_cell(shown, value == 0, (row, col) == cursor))
+        table.add_row(*cells)
+    return table
+
+
+def _cell(shown: str, is_zero: bool, is_cursor: bool) -> Text:
+    if is_cursor:
+        return Text(shown, style="reverse bold")
+    return Text(shown, style="dim" if is_zero else "")
+
+
+def class_bars(counts: dict[str, int], width: int = 20) -> Table:
+    """Class balance as bars of block characters, with the count after each."""
+    table = Table(box=None, show_header=False, padding=(0, 1, 0, 0), pad_edge=False)
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(justify="right", no_wrap=True)
+    biggest = max(counts.values(), default=0) or 1
+    for name, count in counts.items():
+        bar = "█" * max(1 if count else 0, round(width * count / biggest))
+        table.add_row(name, Text(bar, style="bold"), f"{count:,}")
+    return table
