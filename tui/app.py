@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import ClassVar
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from tui.data_service import FashionMnistService
@@ -19,7 +20,8 @@ class FashionApp(App[None]):
 
     CSS_PATH = "fashion.tcss"
     TITLE = "fashion-tui"
-    BINDINGS = [Binding("q", "quit", "Quit", priority=True)]
+    AUTO_FOCUS = None  # keys act on the screen; no pane should look selected at start
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit", priority=True)]
 
     def __init__(
         self,

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from tui import idx
-from tui.data_sources import SPLIT_FILES, SPLITS, Candidate, find_file, locate
+from tui.data_sources import SPLIT_FILES, SPLITS, Candidate, find_file, keras_cache_dir, locate
 from tui.runtime_info import RuntimeInfo
 
 CLASS_NAMES: tuple[str, ...] = (
@@ -146,10 +146,16 @@ class FashionMnistService:
         data_dir: Path | None = None,
         environ: Mapping[str, str] | None = None,
         runtime_probe: Callable[[], RuntimeInfo] | None = None,
+        downloader: Callable[[], None] | None = None,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
+        """`runtime_probe`, `downloader` and `clock` are injectable so tests need no TensorFlow,
+        no network and no real time."""
         self._data_dir = data_dir
         self._environ = environ
         self._runtime_probe = runtime_probe
+        self._downloader = downloader
+        self._clock = clock
         self._images: dict[str, np.ndarray] = {}
         self._labels: dict[str, np.ndarray] = {}
         self._stats: dict[str, SplitStats] = {}
@@ -176,14 +182,15 @@ class FashionMnistService:
 
     def load_from(self, source: Candidate) -> LoadReport:
         """Read both splits from `source`, checking every header before anything is kept."""
-        started = time.perf_counter()
+        started = self._clock()
         images: dict[str, np.ndarray] = {}
         labels: dict[str, np.ndarray] = {}
         for split, (image_stem, label_stem) in SPLIT_FILES.items():
             image_path = find_file(source.directory, image_stem)
             label_path = find_file(source.directory, label_stem)
             if image_path is None or label_path is None:
-                missing = source.directory / f"{image_stem if image_path is None else label_stem}.gz"
+                stem = image_stem if image_path is None else label_stem
+                missing = source.directory / f"{stem}.gz"
                 raise idx.DataFileError(missing, "file not found")
             images[split] = idx.parse_images(image_path, idx.read_file_bytes(image_path))
             labels[split] = idx.parse_labels(label_path, idx.read_file_bytes(label_path))
@@ -196,7 +203,7 @@ class FashionMnistService:
         self._images, self._labels, self._stats = images, labels, {}
         self.report = LoadReport(
             source=source,
-            seconds=time.perf_counter() - started,
+            seconds=self._clock() - started,
             counts={split: len(images[split]) for split in images},
         )
         return self.report
@@ -235,6 +242,18 @@ class FashionMnistService:
         if split not in self._stats:
             self._stats[split] = stats_from_arrays(split, self._require(split), self._labels[split])
         return self._stats[split]
+
+    def download_target(self) -> Path:
+        """Where a download puts the files: the Keras cache, as the tutorial's call does."""
+        return keras_cache_dir(self._environ)
+
+    def download(self) -> None:
+        """Fetch the files into the Keras cache; raises runtime_info.DownloadError on failure."""
+        if self._downloader is None:
+            from tui.runtime_info import download_with_keras
+
+            self._downloader = download_with_keras
+        self._downloader()
 
     def runtime_info(self) -> RuntimeInfo:
         """Versions and devices; slow the first time (it starts TensorFlow in a child process)."""

@@ -41,7 +41,9 @@ def read_file_bytes(path: Path) -> bytes:
     except FileNotFoundError:
         raise DataFileError(path, "file not found") from None
     except PermissionError:
-        raise DataFileError(path, "permission denied", "Make the file readable (chmod a+r).") from None
+        raise DataFileError(
+            path, "permission denied", "Make the file readable (chmod a+r)."
+        ) from None
     except OSError as error:
         raise DataFileError(path, f"cannot be read ({error.strerror})") from None
     if not raw:

@@ -7,20 +7,21 @@ caller of the service, and hands each widget plain results to draw.
 from __future__ import annotations
 
 import random
+from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.color import Color
 from textual.containers import Container
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from tui.data_service import DataNotFoundError, FashionMnistService, LoadReport
-from tui.data_sources import SPLITS, Candidate, keras_cache_dir, missing_data_message
+from tui.data_service import FashionMnistService, LoadReport
+from tui.data_sources import SPLITS, Candidate, missing_data_message
 from tui.idx import DataFileError
-from tui.runtime_info import DownloadError, RuntimeInfo, download_with_keras
+from tui.runtime_info import DownloadError, RuntimeInfo
 from widgets.activity_log import ActivityLog
 from widgets.garment_view import GarmentFrame, GarmentView
 from widgets.goto_dialog import GotoDialog
@@ -39,10 +40,10 @@ JUMP = 100
 class MainScreen(Screen[None]):
     """Browse garments: the four panes, the keys, and the workers that load and probe."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "step(1)", "Next"),
         Binding("k", "step(-1)", "Prev"),
-        Binding("t", "toggle_split", "Train/test"),
+        Binding("t", "toggle_split", "Split"),
         Binding("g", "goto", "Go to"),
         Binding("r", "random", "Random"),
         Binding("a", "toggle_ascii", "ASCII"),
@@ -67,10 +68,14 @@ class MainScreen(Screen[None]):
     ascii_mode: reactive[bool] = reactive(False, init=False)
     pane: reactive[str] = reactive("table", init=False)
 
-    def __init__(self, service: FashionMnistService, split: str, index: int, ascii_mode: bool) -> None:
+    def __init__(
+        self, service: FashionMnistService, split: str, index: int, ascii_mode: bool
+    ) -> None:
         super().__init__()
         self.service = service
         self._start = (split, index)
+        self.runtime: RuntimeInfo | None = None  # set when the TensorFlow probe has answered
+        self.problem: str | None = None  # set when the data could not be shown
         self.set_reactive(MainScreen.ascii_mode, ascii_mode)
 
     def compose(self) -> ComposeResult:
@@ -84,7 +89,7 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        for pane_id, title in (("table", "Before │ after / 255.0"), ("stats", "Stats"),
+        for pane_id, title in (("table", "Raw uint8 │ / 255.0 float64"), ("stats", "Stats"),
                                ("log", "Log")):
             widget = self.query_one(f"#{pane_id}")
             widget.border_title = title
@@ -105,7 +110,7 @@ class MainScreen(Screen[None]):
         log = self._log_from_thread
         source, searched = self.service.locate()
         if source is None:
-            cache = keras_cache_dir()
+            cache = self.service.download_target()
             log(f"No copy found; downloading through Keras into {cache}…", "warn")
             self.app.call_from_thread(
                 self._show_problem, "Downloading…",
@@ -113,7 +118,7 @@ class MainScreen(Screen[None]):
                 f"into\n{cache}\n\n(q quits at any time)",
             )
             try:
-                download_with_keras()
+                self.service.download()
             except DownloadError as error:
                 message = f"{missing_data_message(searched)}\n\nThe download failed: {error}"
                 log(f"Download failed: {error}", "error")
@@ -149,7 +154,7 @@ class MainScreen(Screen[None]):
         source: Candidate = report.source
         counts = " + ".join(f"{split} {count:,}" for split, count in report.counts.items())
         self.query_one(ActivityLog).add(
-            f"Data: {source.describe()}: {counts} garments loaded in {report.seconds:.2f} s", "ok"
+            f"Loaded {counts} garments in {report.seconds:.2f} s", "ok"
         )
         split, index = self._start
         count = self.service.count(split)
@@ -163,16 +168,19 @@ class MainScreen(Screen[None]):
         self.call_after_refresh(self.probe_runtime)
 
     def _runtime_ready(self, info: RuntimeInfo) -> None:
+        self.runtime = info
         log = self.query_one(ActivityLog)
         if info.tensorflow:
             log.add(f"TensorFlow {info.tensorflow} · Keras {info.keras} · Python {info.python} "
                     f"· NumPy {info.numpy}", "ok")
-            log.add(f"Devices: {', '.join(info.devices)}. {info.device_summary()}")
+            log.add(f"Devices: {', '.join(info.devices)}")
+            log.add(info.device_summary())
         else:
             log.add(f"Python {info.python} · NumPy {info.numpy}")
             log.add(info.error or "TensorFlow is not available.", "warn")
 
     def _show_problem(self, title: str, message: str) -> None:
+        self.problem = message
         self.query_one(GarmentView).show_message(title, message)
         self.query_one(PixelTable).show_message(message)
         self.query_one(StatsPane).update(message)
@@ -295,5 +303,9 @@ class MainScreen(Screen[None]):
 
     def key_help(self) -> list[tuple[str, str]]:
         """Every key of this screen and the app, as (key, description) for the help screen."""
-        keys = [(b.key_display or b.key, b.description) for b in self.BINDINGS]
+        keys = [
+            (b.key_display or b.key, b.description)
+            for b in self.BINDINGS
+            if isinstance(b, Binding)
+        ]
         return [*keys, ("ctrl+p", "Command palette: every action by name"), ("q", "Quit")]

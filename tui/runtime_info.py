@@ -44,9 +44,11 @@ class RuntimeInfo:
         if self.gpus:
             names = ", ".join(self.gpus)
             return f"{len(self.gpus)} GPU(s) found ({names}); TensorFlow will use them."
-        cuda = "built with CUDA" if self.built_with_cuda else "a CPU-only build"
+        build = ""
+        if self.built_with_cuda:
+            build = " (this TensorFlow can use CUDA, but no GPU driver is here)"
         return (
-            f"No GPU found ({cuda}): TensorFlow runs on the CPU, "
+            f"No GPU found{build}. TensorFlow runs on the CPU, "
             "which is plenty for 70,000 images of 28x28."
         )
 

@@ -26,8 +26,9 @@ def stats_report(source: Candidate, splits: list[SplitStats]) -> str:
                      f"{s.normalized_std:>9.4f} {s.normalized_min:>4g} {s.normalized_max:>4g}")
     lines.append("")
     for s in splits:
+        ratio = s.bytes_float64 // max(s.bytes_uint8, 1)
         lines.append(f"Memory {s.split}: uint8 {s.bytes_uint8 / MB:.1f} MB, float64 after / 255.0 "
-                     f"{s.bytes_float64 / MB:.1f} MB ({s.bytes_float64 // max(s.bytes_uint8, 1)}x); "
+                     f"{s.bytes_float64 / MB:.1f} MB ({ratio}x); "
                      f"{s.zero_fraction:.1%} of pixels are 0")
     lines.append("")
     names = list(splits[0].class_counts)

@@ -16,12 +16,13 @@ def probe() -> None:
     import tensorflow as tf
 
     devices = tf.config.list_physical_devices()
+    prefix = "/physical_device:"
     build = tf.sysconfig.get_build_info()
     print(json.dumps({
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
-        "devices": [f"{d.device_type} {d.name.removeprefix('/physical_device:')}" for d in devices],
-        "gpus": [d.name.removeprefix("/physical_device:") for d in devices if d.device_type == "GPU"],
+        "devices": [f"{d.device_type} {d.name.removeprefix(prefix)}" for d in devices],
+        "gpus": [d.name.removeprefix(prefix) for d in devices if d.device_type == "GPU"],
         "built_with_cuda": bool(build.get("is_cuda_build", False)),
     }))
 

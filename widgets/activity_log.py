@@ -19,8 +19,10 @@ how long loading took. TensorFlow is started after the first garment is on scree
 lines arrive a few seconds later.
 """
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
-        super().__init__(id=id, wrap=True, markup=False, highlight=False, auto_scroll=True)
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(
+            id=id, wrap=True, markup=False, highlight=False, auto_scroll=True, min_width=10
+        )
 
     def add(self, message: str, level: str = "info") -> None:
         """Append one event; `level` (info, ok, warn, error) sets its colour."""

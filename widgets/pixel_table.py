@@ -30,7 +30,7 @@ also highlighted in the garment pane.
     PixelTable { height: 1fr; width: 1fr; }
     """
 
-    def __init__(self, *, decimals: int = 4, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, *, decimals: int = 4, id: str | None = None) -> None:
         super().__init__(id=id)
         self.decimals = decimals
         self._raw: np.ndarray | None = None

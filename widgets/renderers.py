@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 from PIL import Image
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -15,19 +17,33 @@ from rich_pixels import HalfcellRenderer, Pixels
 ASCII_RAMP = " .:-=+*#%@"  # dark to bright: blank paper, then ever denser ink
 
 
+class MeasuredPixels:
+    """rich-pixels output with a known width, so `width: auto` containers fit it exactly."""
+
+    def __init__(self, pixels: Pixels, width: int) -> None:
+        self.pixels = pixels
+        self.width = width
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.pixels
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(self.width, self.width)
+
+
 def garment_pixels(
     image: np.ndarray,
     zoom: int = 1,
     cursor: tuple[int, int] | None = None,
     cursor_color: tuple[int, int, int] = (255, 0, 255),
-) -> Pixels:
+) -> MeasuredPixels:
     """Half-block pixels: 28x28 becomes 28 columns x 14 rows at zoom 1 (two pixels a cell)."""
     rgb = Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8), mode="L").convert("RGB")
     if cursor is not None:
         row, col = cursor
         rgb.putpixel((col, row), cursor_color)
     size = (image.shape[1] * zoom, image.shape[0] * zoom)
-    return Pixels.from_image(rgb, resize=size, renderer=HalfcellRenderer())
+    return MeasuredPixels(Pixels.from_image(rgb, resize=size, renderer=HalfcellRenderer()), size[0])
 
 
 def ascii_garment(image: np.ndarray, zoom: int = 1, cursor: tuple[int, int] | None = None) -> Text:
@@ -39,12 +55,15 @@ def ascii_garment(image: np.ndarray, zoom: int = 1, cursor: tuple[int, int] | No
     pairs = scaled.reshape(scaled.shape[0] // 2, 2, scaled.shape[1]).mean(axis=1)
     levels = np.minimum((pairs / 256.0 * len(ASCII_RAMP)).astype(int), len(ASCII_RAMP) - 1)
     text = Text(no_wrap=True, overflow="crop")
+    cursor_rows = range(0)
+    if cursor is not None:
+        cursor_rows = range((cursor[0] * zoom) // 2, ((cursor[0] + 1) * zoom - 1) // 2 + 1)
     for text_row, row_levels in enumerate(levels):
-        line = "".join(ASCII_RAMP[level] for level in row_levels)
-        text.append(line)
-        if cursor is not None and (cursor[0] * zoom) // 2 <= text_row <= ((cursor[0] + 1) * zoom - 1) // 2:
-            start = cursor[1] * zoom
-            text.stylize("reverse", len(text) - len(line) + start, len(text) - len(line) + start + zoom)
+        line_start = len(text)
+        text.append("".join(ASCII_RAMP[level] for level in row_levels))
+        if cursor is not None and text_row in cursor_rows:
+            start = line_start + cursor[1] * zoom
+            text.stylize("reverse", start, start + zoom)
         text.append("\n")
     text.rstrip()
     return text
@@ -77,7 +96,8 @@ def value_table(
     for row in range(*rows):
         cells: list[Text] = [Text(str(row))]
         for col in range(*cols):
-            cells.append(_cell(str(int(image[row, col])), image[row, col] == 0, (row, col) == cursor))
+            raw = int(image[row, col])
+            cells.append(_cell(str(raw), raw == 0, (row, col) == cursor))
         cells.append(Text("│"))
         for col in range(*cols):
             value = float(normalized[row, col])

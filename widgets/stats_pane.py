@@ -13,7 +13,9 @@ from widgets.renderers import class_bars
 MB = 1_000_000
 
 
-def stats_renderable(splits: list[SplitStats], balance_split: str, bar_width: int) -> RenderableType:
+def stats_renderable(
+    splits: list[SplitStats], balance_split: str, bar_width: int
+) -> RenderableType:
     """The pane's content: a table of pixel statistics, memory, then the class balance."""
     table = Table(box=None, pad_edge=False, padding=(0, 1, 0, 0), header_style="bold")
     for title, justify in (("split", "left"), ("count", "right"), ("shape", "left"),
@@ -61,5 +63,5 @@ The bars are the class balance of the split you are browsing (**t** switches it)
 
     def _redraw(self) -> None:
         splits, balance_split = self._figures
-        bar_width = max(4, self.content_size.width - 12 - 8)
+        bar_width = min(30, max(4, self.content_size.width - 20))
         self.update(stats_renderable(splits, balance_split, bar_width))
