@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tui.data_service import DataNotFoundError, FashionMnistService
-from tui.data_sources import SPLITS, missing_data_message
+from tui.data_sources import SPLITS, missing_data_line
 from tui.idx import DataFileError
 
 EXIT_USAGE = 2
@@ -76,7 +76,7 @@ def loaded_service(data_dir: Path | None) -> FashionMnistService:
     try:
         service.load()
     except DataNotFoundError as error:
-        raise CliError(" ".join(missing_data_message(error.searched).split())) from None
+        raise CliError(missing_data_line(error.searched)) from None
     except DataFileError as error:
         raise CliError(str(error)) from None
     return service

@@ -238,6 +238,11 @@ class FashionMnistService:
         self._require(split)
         return self._labels[split]
 
+    @property
+    def stats_ready(self) -> bool:
+        """True once every split's statistics are cached (computing them takes ~0.1 s)."""
+        return all(split in self._stats for split in SPLITS)
+
     def split_stats(self, split: str) -> SplitStats:
         if split not in self._stats:
             self._stats[split] = stats_from_arrays(split, self._require(split), self._labels[split])

@@ -25,7 +25,7 @@ class Candidate:
     directory: Path
 
     def describe(self) -> str:
-        return f"{self.kind} ({self.directory})"
+        return f"{self.kind}: {self.directory}"
 
 
 def keras_home(environ: Mapping[str, str] | None = None) -> Path:
@@ -67,8 +67,8 @@ def candidates(
     # Keras writes to /tmp/.keras when its home folder is not writable.
     tmp_cache = Path("/tmp/.keras/datasets/fashion-mnist")
     if tmp_cache != found[0].directory:
-        found.append(Candidate("Keras cache (fallback)", tmp_cache))
-    found.append(Candidate("Debian package dataset-fashion-mnist", DEBIAN_DIR))
+        found.append(Candidate("Keras fallback cache", tmp_cache))
+    found.append(Candidate("Debian package", DEBIAN_DIR))
     return found
 
 
@@ -90,7 +90,16 @@ def missing_data_message(searched: list[Candidate]) -> str:
         "Fashion-MNIST was not found. Searched:\n"
         f"{places}\n"
         "To fix it, do one of:\n"
-        "  - point at a folder holding the four .gz files: fashion-tui --data-dir DIR\n"
-        "  - install the Debian/Ubuntu package: sudo apt install dataset-fashion-mnist\n"
-        "  - run again when online: fashion-tui downloads the files into the Keras cache"
+        "  - fashion-tui --data-dir DIR  (a folder holding the four .gz files)\n"
+        "  - sudo apt install dataset-fashion-mnist\n"
+        "  - run fashion-tui again when online (it downloads into the Keras cache)"
+    )
+
+
+def missing_data_line(searched: list[Candidate]) -> str:
+    """The same as `missing_data_message`, as one line for standard error."""
+    places = ", ".join(str(c.directory) for c in searched)
+    return (
+        f"Fashion-MNIST not found (searched {places}); use --data-dir DIR, "
+        "install dataset-fashion-mnist, or run online to download it"
     )

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from tui.data_service import FashionMnistService, LoadReport
-from tui.data_sources import SPLITS, Candidate, missing_data_message
+from tui.data_sources import SPLITS, missing_data_message
 from tui.idx import DataFileError
 from tui.runtime_info import DownloadError, RuntimeInfo
 from widgets.activity_log import ActivityLog
@@ -81,6 +81,7 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="▞")
         with Container(id="body"):
+            yield Static(id="notice")
             yield GarmentView("Starting…", id="garment", classes="pane")
             yield Static(id="pane-tabs")
             yield PixelTable(id="table")
@@ -113,9 +114,9 @@ class MainScreen(Screen[None]):
             cache = self.service.download_target()
             log(f"No copy found; downloading through Keras into {cache}…", "warn")
             self.app.call_from_thread(
-                self._show_problem, "Downloading…",
-                f"Fashion-MNIST was not found on this machine.\n\nDownloading it through Keras "
-                f"into\n{cache}\n\n(q quits at any time)",
+                self._show_notice, "Downloading…",
+                f"Fashion-MNIST was not found on this machine. Downloading it through Keras "
+                f"into {cache} (about 30 MB)…\n\nq quits at any time.",
             )
             try:
                 self.service.download()
@@ -138,6 +139,9 @@ class MainScreen(Screen[None]):
             self.app.call_from_thread(self._show_problem, "Bad data file", str(error))
             return
         self.app.call_from_thread(self._data_ready, report)
+        for split in SPLITS:  # warm the stats off the UI thread; the pane fills in after
+            self.service.split_stats(split)
+        self.app.call_from_thread(self._show_stats)
 
     @work(thread=True, exclusive=True, group="runtime")
     def probe_runtime(self) -> None:
@@ -151,7 +155,7 @@ class MainScreen(Screen[None]):
     # ----- results arriving ----------------------------------------------------------------
 
     def _data_ready(self, report: LoadReport) -> None:
-        source: Candidate = report.source
+        self.remove_class("-notice")
         counts = " + ".join(f"{split} {count:,}" for split, count in report.counts.items())
         self.query_one(ActivityLog).add(
             f"Loaded {counts} garments in {report.seconds:.2f} s", "ok"
@@ -164,7 +168,6 @@ class MainScreen(Screen[None]):
         self.set_reactive(MainScreen.split, split)
         self.set_reactive(MainScreen.index, min(index, count - 1))
         self._show_selection()
-        self._show_stats()
         self.call_after_refresh(self.probe_runtime)
 
     def _runtime_ready(self, info: RuntimeInfo) -> None:
@@ -181,9 +184,14 @@ class MainScreen(Screen[None]):
 
     def _show_problem(self, title: str, message: str) -> None:
         self.problem = message
-        self.query_one(GarmentView).show_message(title, message)
-        self.query_one(PixelTable).show_message(message)
-        self.query_one(StatsPane).update(message)
+        self._show_notice(title, message)
+
+    def _show_notice(self, title: str, message: str) -> None:
+        """Replace the data panes by one full-width message; the log stays visible below it."""
+        notice = self.query_one("#notice", Static)
+        notice.border_title = title
+        notice.update(message)
+        self.add_class("-notice")
 
     # ----- drawing -------------------------------------------------------------------------
 
@@ -220,7 +228,8 @@ class MainScreen(Screen[None]):
 
     def watch_split(self) -> None:
         self._show_selection()
-        self._show_stats()
+        if self.service.stats_ready:
+            self._show_stats()
 
     def watch_index(self) -> None:
         self._show_selection()

@@ -21,7 +21,7 @@ def probe() -> None:
     print(json.dumps({
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
-        "devices": [f"{d.device_type} {d.name.removeprefix(prefix)}" for d in devices],
+        "devices": [d.name.removeprefix(prefix) for d in devices],
         "gpus": [d.name.removeprefix(prefix) for d in devices if d.device_type == "GPU"],
         "built_with_cuda": bool(build.get("is_cuda_build", False)),
     }))

@@ -23,10 +23,24 @@ lines arrive a few seconds later.
         super().__init__(
             id=id, wrap=True, markup=False, highlight=False, auto_scroll=True, min_width=10
         )
+        self._entries: list[Text] = []
 
     def add(self, message: str, level: str = "info") -> None:
         """Append one event; `level` (info, ok, warn, error) sets its colour."""
         marker = {"info": "·", "ok": "✓", "warn": "!", "error": "✗"}.get(level, "·")
         line = Text(f"{marker} ", style=LEVEL_STYLES.get(level, ""))
         line.append(message)
+        self._entries.append(line)
         self.write(line)
+
+    @property
+    def entries(self) -> list[str]:
+        """The plain text of every line written, for tests and copy-paste."""
+        return [entry.plain for entry in self._entries]
+
+    def on_resize(self) -> None:
+        """RichLog wraps lines when written; wrap them again for the new width."""
+        if self.size.width and self._entries:
+            self.clear()
+            for line in self._entries:
+                self.write(line)
