@@ -102,6 +102,8 @@ class MainScreen(Screen[None]):
     def on_resize(self) -> None:
         compact = self.size.width < WIDE_MIN_WIDTH or self.size.height < WIDE_MIN_HEIGHT
         self.set_class(compact, "-compact")
+        if self.zoom > 1:
+            self.call_after_refresh(self._show_selection)  # the zoom that fits may have changed
 
     # ----- workers -------------------------------------------------------------------------
 
@@ -206,7 +208,7 @@ class MainScreen(Screen[None]):
         frame = GarmentFrame(
             image=sample.image, title=title,
             subtitle=f"label {sample.label} · {sample.index + 1:,}/{count:,}",
-            zoom=self.zoom, cursor=cursor, ascii_mode=self.ascii_mode,
+            zoom=min(self.zoom, self.max_zoom()), cursor=cursor, ascii_mode=self.ascii_mode,
         )
         accent = Color.parse(self.app.current_theme.accent or "magenta").rgb
         self.query_one(GarmentView).show(frame, accent)
@@ -297,8 +299,18 @@ class MainScreen(Screen[None]):
     def action_toggle_ascii(self) -> None:
         self.ascii_mode = not self.ascii_mode
 
+    def max_zoom(self) -> int:
+        """The largest zoom whose garment still fits the screen beside a side pane."""
+        body = self.query_one("#body").size
+        fits = min((body.height - 2) // 14, (body.width - 30) // 28)
+        return max(1, min(MAX_ZOOM, fits))
+
     def action_zoom(self) -> None:
-        self.zoom = self.zoom % MAX_ZOOM + 1
+        limit = self.max_zoom()
+        if limit == 1:
+            self.notify("Zoom needs a bigger terminal (about 90x34 for 2x).", timeout=3)
+            return
+        self.zoom = min(self.zoom, limit) % limit + 1
 
     def action_next_pane(self) -> None:
         self.pane = SIDE_PANES[(SIDE_PANES.index(self.pane) + 1) % len(SIDE_PANES)]

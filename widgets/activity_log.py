@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.events import Resize
 from textual.widgets import RichLog
 
 LEVEL_STYLES = {"info": "", "ok": "bold green", "warn": "bold yellow", "error": "bold red"}
@@ -38,9 +39,12 @@ lines arrive a few seconds later.
         """The plain text of every line written, for tests and copy-paste."""
         return [entry.plain for entry in self._entries]
 
-    def on_resize(self) -> None:
-        """RichLog wraps lines when written; wrap them again for the new width."""
-        if self.size.width and self._entries:
+    def on_resize(self, event: Resize) -> None:
+        """RichLog wraps lines when written; wrap them again for the new width.
+
+        (Textual also runs RichLog's own handler, which flushes writes made before any size.)
+        """
+        if event.size.width and self._entries:
             self.clear()
             for line in self._entries:
                 self.write(line)
