@@ -11,10 +11,11 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from tui.data_service import DataNotFoundError, FashionMnistService
-from tui.data_sources import SPLITS, missing_data_line
-from tui.idx import DataFileError
+from tui.data_sources import SPLIT_FILES, SPLITS, find_file, missing_data_line
+from tui.idx import DataFileError, peek_count
 
 EXIT_USAGE = 2
 EXIT_DATA = 3
@@ -38,13 +39,20 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on standard error, not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = OneLineParser(add_help=False)
     common.add_argument(
         "--data-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS,
         help="folder holding the four Fashion-MNIST .gz files (default: search, see README)",
     )
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="fashion-tui", parents=[common],
         description="A keyboard-driven terminal playground for the Fashion-MNIST dataset.",
     )
@@ -150,6 +158,16 @@ def run_app(args: argparse.Namespace) -> None:
     from tui.app import FashionApp
 
     service = FashionMnistService(data_dir=args.data_dir)
+    source, _searched = service.locate()
+    if source is not None:  # refuse a bad --index now, with the count from the file's header
+        image_stem = SPLIT_FILES[args.split][0]
+        path = find_file(source.directory, image_stem)
+        count = peek_count(path) if path else None
+        if count is not None and args.index >= count:
+            raise CliError(
+                f"--index {args.index} is outside the {args.split} split (0..{count - 1})",
+                EXIT_USAGE,
+            )
     FashionApp(service, split=args.split, index=args.index).run()
 
 

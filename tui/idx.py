@@ -59,6 +59,21 @@ def read_file_bytes(path: Path) -> bytes:
     raise DataFileError(path, reason, "Delete it and fetch it again.")
 
 
+def peek_count(path: Path) -> int | None:
+    """The item count in an IDX file's header, reading 16 bytes; None when unreadable."""
+    try:
+        with path.open("rb") as raw:
+            magic = raw.read(2)
+            raw.seek(0)
+            stream = gzip.GzipFile(fileobj=raw) if magic == GZIP_MAGIC else raw
+            header = stream.read(8)
+    except (OSError, EOFError, zlib.error):
+        return None
+    if len(header) < 8:
+        return None
+    return int(struct.unpack(">I", header[4:8])[0])
+
+
 def _header(path: Path, content: bytes, magic: int, dims: int) -> tuple[int, ...]:
     """Check the magic number and return the big-endian unsigned dimension sizes."""
     size = 4 + 4 * dims

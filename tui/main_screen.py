@@ -158,6 +158,7 @@ class MainScreen(Screen[None]):
 
     def _data_ready(self, report: LoadReport) -> None:
         self.remove_class("-notice")
+        self.query_one(StatsPane).border_subtitle = f"from {report.source.describe()}"
         counts = " + ".join(f"{split} {count:,}" for split, count in report.counts.items())
         self.query_one(ActivityLog).add(
             f"Loaded {counts} garments in {report.seconds:.2f} s", "ok"
