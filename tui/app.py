@@ -21,7 +21,8 @@ class FashionApp(App[None]):
     CSS_PATH = "fashion.tcss"
     TITLE = "fashion-tui"
     AUTO_FOCUS = None  # keys act on the screen; no pane should look selected at start
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit", priority=True)]
+    # Not a priority binding: q must close the help screen and be typeable in the go-to box.
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit")]
 
     def __init__(
         self,

@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         "show", parents=[common], help="print one garment and its before/after values"
     )
     show.add_argument("index", type=non_negative_int, help="garment index in the split")
-    show.add_argument("--split", choices=SPLITS, default="train")
+    show.add_argument("--split", choices=SPLITS, default=argparse.SUPPRESS)
     show.add_argument("--ascii", action="store_true", help="draw with an ASCII ramp, no colour")
     show.add_argument("--json", action="store_true", help="print JSON")
     return parser

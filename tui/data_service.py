@@ -193,6 +193,8 @@ class FashionMnistService:
                 missing = source.directory / f"{stem}.gz"
                 raise idx.DataFileError(missing, "file not found")
             images[split] = idx.parse_images(image_path, idx.read_file_bytes(image_path))
+            if len(images[split]) == 0:
+                raise idx.DataFileError(image_path, "holds no images", "Fetch it again.")
             labels[split] = idx.parse_labels(label_path, idx.read_file_bytes(label_path))
             if len(images[split]) != len(labels[split]):
                 raise idx.DataFileError(

@@ -32,7 +32,9 @@ def keras_home(environ: Mapping[str, str] | None = None) -> Path:
     """Keras' home folder: $KERAS_HOME, else ~/.keras (as keras.src.backend.config does)."""
     env = os.environ if environ is None else environ
     home = env.get("KERAS_HOME")
-    return Path(home) if home else Path(os.path.expanduser("~")) / ".keras"
+    if home:
+        return Path(home)
+    return Path(env.get("HOME") or os.path.expanduser("~")) / ".keras"
 
 
 def keras_cache_dir(environ: Mapping[str, str] | None = None) -> Path:

@@ -77,9 +77,9 @@ def peek_count(path: Path) -> int | None:
 def _header(path: Path, content: bytes, magic: int, dims: int) -> tuple[int, ...]:
     """Check the magic number and return the big-endian unsigned dimension sizes."""
     size = 4 + 4 * dims
-    if len(content) < size:
+    if len(content) < 4:
         raise DataFileError(path, f"too short for an IDX header ({len(content)} bytes)")
-    found_magic, *shape = struct.unpack(f">{1 + dims}I", content[:size])
+    (found_magic,) = struct.unpack(">I", content[:4])
     if found_magic != magic:
         kinds = {IMAGES_MAGIC: "an images file", LABELS_MAGIC: "a labels file"}
         looks_like = kinds.get(found_magic, f"not an IDX file of ours (magic {found_magic})")
@@ -88,6 +88,9 @@ def _header(path: Path, content: bytes, magic: int, dims: int) -> tuple[int, ...
             path, f"expected {wanted} (IDX magic {magic}) but it is {looks_like}",
             "Check that the file names have not been swapped.",
         )
+    if len(content) < size:
+        raise DataFileError(path, f"too short for an IDX header ({len(content)} bytes)")
+    shape = struct.unpack(f">{dims}I", content[4:size])
     expected = size + int(np.prod(shape, dtype=np.int64))
     if len(content) != expected:
         raise DataFileError(

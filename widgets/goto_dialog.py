@@ -30,6 +30,7 @@ class GotoDialog(ModalScreen[int | None]):
     """Returns the chosen index, or None when cancelled with Escape."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    AUTO_FOCUS = "#goto-input"  # the app focuses nothing by default; this dialog is for typing
 
     def __init__(self, split: str, count: int, current: int) -> None:
         super().__init__()

@@ -59,13 +59,13 @@ def ascii_garment(image: np.ndarray, zoom: int = 1, cursor: tuple[int, int] | No
     if cursor is not None:
         cursor_rows = range((cursor[0] * zoom) // 2, ((cursor[0] + 1) * zoom - 1) // 2 + 1)
     for text_row, row_levels in enumerate(levels):
+        if text_row:
+            text.append("\n")
         line_start = len(text)
         text.append("".join(ASCII_RAMP[level] for level in row_levels))
         if cursor is not None and text_row in cursor_rows:
             start = line_start + cursor[1] * zoom
             text.stylize("reverse", start, start + zoom)
-        text.append("\n")
-    text.rstrip()
     return text
 
 

@@ -1,0 +1,187 @@
+"""Plain helpers shared by the tests (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tui.data_service import FashionMnistService
+from tui.data_sources import FILE_STEMS
+from tui.idx import write_idx
+from tui.runtime_info import DownloadError, RuntimeInfo
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.pilot import Pilot
+    from textual.widget import Widget
+
+    from tui.app import FashionApp
+
+# Labels of the tiny set: several classes, some repeated so "next of the same class" has work.
+TINY_TRAIN_LABELS = (9, 0, 0, 3, 0, 2, 7, 2, 5, 5, 9, 1)
+TINY_TEST_LABELS = (9, 2, 1, 1, 6)
+# Every tiny image starts its first row with these values, so /255.0 can be checked exactly.
+FIRST_ROW_PROBE = (0, 1, 128, 255)
+
+Arrays = dict[str, tuple[np.ndarray, np.ndarray]]
+
+FIXED_RUNTIME = RuntimeInfo(
+    python="3.11.7", numpy="2.4.6", tensorflow="2.21.0", keras="3.15.1", devices=("CPU CPU:0",)
+)
+
+
+def tiny_image(seed: int) -> np.ndarray:
+    """A deterministic 28x28 uint8 'garment': a shaded ellipse on black, different per seed."""
+    rows, cols = np.mgrid[0:28, 0:28]
+    radius_y = 6 + seed % 6
+    radius_x = 4 + (seed * 3) % 8
+    inside = ((rows - 14) / radius_y) ** 2 + ((cols - 14) / radius_x) ** 2 <= 1.0
+    shade = (60 + 11 * seed + 5 * rows + 3 * cols) % 256
+    image = np.where(inside, shade, 0).astype(np.uint8)
+    image[0, : len(FIRST_ROW_PROBE)] = FIRST_ROW_PROBE
+    return image
+
+
+def tiny_arrays() -> Arrays:
+    """The tiny set as {split: (images, labels)}."""
+    train = np.stack([tiny_image(i) for i in range(len(TINY_TRAIN_LABELS))])
+    test = np.stack([tiny_image(100 + i) for i in range(len(TINY_TEST_LABELS))])
+    return {
+        "train": (train, np.array(TINY_TRAIN_LABELS, dtype=np.uint8)),
+        "test": (test, np.array(TINY_TEST_LABELS, dtype=np.uint8)),
+    }
+
+
+def write_tiny_dataset(directory: Path, *, compress: bool = True) -> Path:
+    """Write the tiny set under the Keras file names (with .gz when compressed)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    arrays = tiny_arrays()
+    names = {
+        "train-images-idx3-ubyte": arrays["train"][0],
+        "train-labels-idx1-ubyte": arrays["train"][1],
+        "t10k-images-idx3-ubyte": arrays["test"][0],
+        "t10k-labels-idx1-ubyte": arrays["test"][1],
+    }
+    assert set(names) == set(FILE_STEMS)
+    for stem, array in names.items():
+        write_idx(directory / (f"{stem}.gz" if compress else stem), array, compress=compress)
+    return directory
+
+
+def fake_clock(step: float = 0.25) -> Callable[[], float]:
+    """A clock returning 0.0, 0.25, 0.5, ... so load timings are the same on every run."""
+    ticks = itertools.count()
+    return lambda: next(ticks) * step
+
+
+def refuse_download() -> None:
+    """A downloader for tests: never touches the network."""
+    raise DownloadError("offline (test downloader)")
+
+
+def make_service(
+    data_dir: Path,
+    runtime: RuntimeInfo = FIXED_RUNTIME,
+    downloader: Callable[[], None] = refuse_download,
+    clock: Callable[[], float] | None = None,
+) -> FashionMnistService:
+    """A service that needs no TensorFlow, no network and no real time."""
+    return FashionMnistService(
+        data_dir=data_dir,
+        runtime_probe=lambda: runtime,
+        downloader=downloader,
+        clock=clock or fake_clock(),
+    )
+
+
+@dataclass
+class AppFactory:
+    """`make_app(data_dir, ...)`: a FashionApp over a fully injected service."""
+
+    runtime: RuntimeInfo = FIXED_RUNTIME
+
+    def __call__(
+        self,
+        data_dir: Path,
+        *,
+        split: str = "train",
+        index: int = 0,
+        ascii_mode: bool = False,
+        downloader: Callable[[], None] = refuse_download,
+        clock: Callable[[], float] | None = None,
+    ) -> FashionApp:
+        from tui.app import FashionApp  # lazily: Textual stays out of the headless tests
+
+        service = make_service(data_dir, self.runtime, downloader, clock)
+        return FashionApp(service, split=split, index=index, ascii_mode=ascii_mode)
+
+
+def log_lines(app: App[object]) -> list[str]:
+    """Every line the activity log was given (wrapped display lines joined back)."""
+    from widgets.activity_log import ActivityLog
+
+    log = app.screen_stack[0].query_one(ActivityLog)
+    entries = getattr(log, "entries", None)
+    if entries is not None:
+        return list(entries)
+    return [strip.text for strip in log.lines]
+
+
+def log_text(app: App[object]) -> str:
+    """The log as one string with all whitespace squeezed, so wrapping does not matter."""
+    return " ".join(" ".join(log_lines(app)).split())
+
+
+def screen_text(app: App[object]) -> str:
+    """The plain text of what the terminal shows now (as `export_screenshot` renders it)."""
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), record=True,
+                      force_terminal=True, color_system=None, legacy_windows=False)
+    console.print(app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens))
+    return console.export_text()
+
+
+def region_text(app: App[object], widget: Widget) -> str:
+    """The part of the screen text that `widget` covers."""
+    region = widget.region
+    lines = screen_text(app).split("\n")[region.y:region.bottom]
+    return "\n".join(line[region.x:region.right] for line in lines)
+
+
+def squeeze(text: str) -> str:
+    """Text without any whitespace: for paths that may be wrapped anywhere."""
+    return "".join(text.split())
+
+
+def runtime_reported(app: App[object]) -> bool:
+    """True once the data is loaded and the (injected) TensorFlow line reached the log."""
+    service = getattr(app, "service", None)
+    return service is not None and service.is_loaded and "TensorFlow" in log_text(app)
+
+
+async def settle(
+    pilot: Pilot[object],
+    until: Callable[[App[object]], bool] = runtime_reported,
+    timeout: float = 10.0,
+) -> None:
+    """Wait until `until(app)` holds and no worker is left running."""
+    app = pilot.app
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if until(app) and all(worker.is_finished for worker in app.workers):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the app did not reach the expected state in time")
