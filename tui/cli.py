@@ -75,18 +75,34 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--split", choices=SPLITS, default=argparse.SUPPRESS)
     show.add_argument("--ascii", action="store_true", help="draw with an ASCII ramp, no colour")
     show.add_argument("--json", action="store_true", help="print JSON")
+
+    download = commands.add_parser(
+        "download", parents=[common],
+        help="fetch the four files into the Keras cache (or --data-dir), checked before kept",
+    )
+    download.add_argument(
+        "--force", action="store_true", help="also replace files that are present but damaged"
+    )
     return parser
 
 
-def loaded_service(data_dir: Path | None) -> FashionMnistService:
-    """Load the data or raise CliError with the plain-words reason."""
+def warn(message: str) -> None:
+    print(f"fashion-tui: warning: {message}", file=sys.stderr)
+
+
+def loaded_service(data_dir: Path | None, needed_split: str | None = None) -> FashionMnistService:
+    """Load the data or raise CliError with the plain-words reason; warn of anything odd."""
     service = FashionMnistService(data_dir=data_dir)
     try:
-        service.load()
+        report = service.load()
     except DataNotFoundError as error:
         raise CliError(missing_data_line(error.searched)) from None
     except DataFileError as error:
         raise CliError(str(error)) from None
+    if needed_split in report.problems:
+        raise CliError(f"the {needed_split} split cannot be used: {report.problems[needed_split]}")
+    for message in report.warnings():
+        warn(message)
     return service
 
 
@@ -100,6 +116,7 @@ def cmd_info(args: argparse.Namespace) -> None:
         payload = runtime.as_json() | {
             "source": str(source.directory) if source else None,
             "source_kind": source.kind if source else None,
+            "layout": source.layout if source else None,
             "searched": [str(c.directory) for c in searched],
         }
         print(json.dumps(payload, indent=2))
@@ -112,6 +129,7 @@ def cmd_info(args: argparse.Namespace) -> None:
     print(f"            {runtime.device_summary()}")
     if source:
         print(f"Data        {source.describe()}")
+        print(f"            searched in order: {', '.join(str(c.directory) for c in searched)}")
     else:
         print("Data        not found; searched " + ", ".join(c.describe() for c in searched))
 
@@ -120,20 +138,27 @@ def cmd_stats(args: argparse.Namespace) -> None:
     from tui.text_report import stats_report
 
     service = loaded_service(args.data_dir)
-    assert service.source is not None
-    splits = {split: service.split_stats(split) for split in SPLITS}
+    assert service.report is not None
+    report = service.report
+    splits = {split: service.split_stats(split) for split in service.splits}
     if args.json:
         payload = {
-            "source": str(service.source.directory),
+            "source": str(report.source.directory),
+            "source_kind": report.source.kind,
+            "layout": report.source.layout,
+            "original": report.original,
             "splits": {split: stats.as_json() for split, stats in splits.items()},
+            "problems": {split: str(problem) for split, problem in report.problems.items()},
         }
         print(json.dumps(payload, indent=2))
-        return
-    print(stats_report(service.source, list(splits.values())))
+    else:
+        print(stats_report(report.source, list(splits.values())))
+    if report.problems:  # the numbers above are incomplete: say so with the exit code
+        raise CliError("some data could not be read (see the warnings above)")
 
 
 def cmd_show(args: argparse.Namespace) -> None:
-    service = loaded_service(args.data_dir)
+    service = loaded_service(args.data_dir, needed_split=args.split)
     try:
         sample = service.sample(args.split, args.index)
     except IndexError as error:
@@ -152,6 +177,34 @@ def cmd_show(args: argparse.Namespace) -> None:
     from tui.text_report import print_sample
 
     print_sample(sample, normalized, ascii_only=args.ascii)
+
+
+def cmd_download(args: argparse.Namespace) -> None:
+    from tui.downloader import DownloadCancelled, DownloadError, Progress
+
+    service = FashionMnistService(data_dir=args.data_dir)
+    target = service.download_target()
+    show_progress = sys.stderr.isatty()
+
+    def progress(p: Progress) -> None:
+        if show_progress:
+            print(f"\r{p.done / 1e6:6.1f} of {p.total / 1e6:.1f} MB at {p.rate / 1e6:5.1f} MB/s "
+                  f"{p.name:<28}", end="", file=sys.stderr, flush=True)
+
+    print(f"Downloading into {target}", file=sys.stderr)
+    try:
+        fetched = service.download(progress=progress, force=args.force)
+    except DownloadError as error:
+        raise CliError(f"download failed: {error}") from None
+    except DownloadCancelled:
+        raise CliError("download cancelled; no partial file was kept") from None
+    finally:
+        if show_progress:
+            print(file=sys.stderr)
+    if fetched:
+        print(f"Fetched {', '.join(fetched)} into {target}")
+    else:
+        print(f"All four files are already in {target}; --force replaces damaged ones")
 
 
 def run_app(args: argparse.Namespace) -> None:
@@ -175,7 +228,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if not hasattr(args, "data_dir"):
         args.data_dir = None
-    handlers = {"info": cmd_info, "stats": cmd_stats, "show": cmd_show, None: run_app}
+    handlers = {
+        "info": cmd_info, "stats": cmd_stats, "show": cmd_show, "download": cmd_download,
+        None: run_app,
+    }
     try:
         handlers[args.command](args)
     except CliError as error:

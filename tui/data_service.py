@@ -6,6 +6,7 @@ the app share it, and importing it never pulls in Textual or TensorFlow (a test 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,7 +15,20 @@ from pathlib import Path
 import numpy as np
 
 from tui import idx
-from tui.data_sources import SPLIT_FILES, SPLITS, Candidate, find_file, keras_cache_dir, locate
+from tui.checksums import ORIGINAL_SHA256, VerifiedFiles, cache_file, sha256_hex
+from tui.data_sources import (
+    CSV_FILES,
+    KAGGLE_CSV,
+    SPLIT_FILES,
+    SPLITS,
+    Candidate,
+    candidates,
+    find_file,
+    keras_cache_dir,
+    locate,
+)
+from tui.downloader import Progress, download_dataset
+from tui.kaggle_csv import read_csv_split
 from tui.runtime_info import RuntimeInfo
 
 CLASS_NAMES: tuple[str, ...] = (
@@ -22,6 +36,21 @@ CLASS_NAMES: tuple[str, ...] = (
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )
 NORMALIZER = 255.0  # the tutorial's constant: 255 must map to exactly 1.0
+# download_dataset's signature: (target, environ, progress, cancel, force) -> names fetched
+Downloader = Callable[
+    [Path, Mapping[str, str] | None, Callable[[Progress], None] | None,
+     threading.Event | None, bool],
+    list[str],
+]
+
+
+class SplitUnavailableError(Exception):
+    """The split asked for could not be loaded; the problem says which file and why."""
+
+    def __init__(self, split: str, problem: idx.DataFileError) -> None:
+        super().__init__(f"the {split} split cannot be used: {problem}")
+        self.split = split
+        self.problem = problem
 
 
 class DataNotFoundError(Exception):
@@ -89,11 +118,26 @@ class SplitStats:
 
 @dataclass(frozen=True)
 class LoadReport:
-    """What a load did: which copy it read and how long that took."""
+    """What a load did: which copy it read, how long it took, and what was wrong with it."""
 
     source: Candidate
     seconds: float
-    counts: dict[str, int]
+    counts: dict[str, int]  # the splits that loaded
+    problems: dict[str, idx.DataFileError] = field(default_factory=dict)  # those that did not
+    original: bool = True  # every file loaded has the original Fashion-MNIST's SHA-256
+
+    def warnings(self) -> list[str]:
+        """Everything a person must be told, in plain words, one item each."""
+        notes = [
+            f"The {split} split cannot be used: {problem}"
+            for split, problem in self.problems.items()
+        ]
+        if not self.original:
+            notes.append(
+                f"{self.source.directory} holds valid IDX data that is not the original "
+                "Fashion-MNIST (checksums differ): the class names may not apply."
+            )
+        return notes
 
 
 def pixel_histogram(images: np.ndarray, chunk: int = 1 << 20) -> np.ndarray:
@@ -138,6 +182,14 @@ def stats_from_arrays(split: str, images: np.ndarray, labels: np.ndarray) -> Spl
     )
 
 
+def _existing(directory: Path, stem: str) -> Path:
+    """The IDX file for `stem` in `directory`, or a DataFileError naming the missing file."""
+    path = find_file(directory, stem)
+    if path is None:
+        raise idx.DataFileError(directory / f"{stem}.gz", "file not found", idx.FETCH_AGAIN)
+    return path
+
+
 class FashionMnistService:
     """Loads Fashion-MNIST once and answers cheap, read-only queries about it."""
 
@@ -146,8 +198,9 @@ class FashionMnistService:
         data_dir: Path | None = None,
         environ: Mapping[str, str] | None = None,
         runtime_probe: Callable[[], RuntimeInfo] | None = None,
-        downloader: Callable[[], None] | None = None,
+        downloader: Downloader | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        verified: VerifiedFiles | None = None,
     ) -> None:
         """`runtime_probe`, `downloader` and `clock` are injectable so tests need no TensorFlow,
         no network and no real time."""
@@ -156,6 +209,7 @@ class FashionMnistService:
         self._runtime_probe = runtime_probe
         self._downloader = downloader
         self._clock = clock
+        self._verified = verified if verified is not None else VerifiedFiles(cache_file(environ))
         self._images: dict[str, np.ndarray] = {}
         self._labels: dict[str, np.ndarray] = {}
         self._stats: dict[str, SplitStats] = {}
@@ -181,39 +235,92 @@ class FashionMnistService:
         return self.load_from(source)
 
     def load_from(self, source: Candidate) -> LoadReport:
-        """Read both splits from `source`, checking every header before anything is kept."""
+        """Read each split from `source`, checking everything before anything is kept.
+
+        A split whose files are bad is left out and named in `report.problems`; the other
+        stays usable. Only when no split loads is the first problem raised.
+        """
         started = self._clock()
         images: dict[str, np.ndarray] = {}
         labels: dict[str, np.ndarray] = {}
-        for split, (image_stem, label_stem) in SPLIT_FILES.items():
-            image_path = find_file(source.directory, image_stem)
-            label_path = find_file(source.directory, label_stem)
-            if image_path is None or label_path is None:
-                stem = image_stem if image_path is None else label_stem
-                missing = source.directory / f"{stem}.gz"
-                raise idx.DataFileError(missing, "file not found")
-            images[split] = idx.parse_images(image_path, idx.read_file_bytes(image_path))
-            if len(images[split]) == 0:
-                raise idx.DataFileError(image_path, "holds no images", "Fetch it again.")
-            labels[split] = idx.parse_labels(label_path, idx.read_file_bytes(label_path))
-            if len(images[split]) != len(labels[split]):
-                raise idx.DataFileError(
-                    label_path,
-                    f"holds {len(labels[split]):,} labels for {len(images[split]):,} images",
-                    "The two files of the split come from different sets; fetch both again.",
-                )
+        problems: dict[str, idx.DataFileError] = {}
+        original = True
+        for split in SPLITS:
+            try:
+                images[split], labels[split], is_original = self._read_split(source, split)
+            except idx.DataFileError as problem:
+                problems[split] = problem
+                continue
+            original = original and is_original
+        self._verified.save()
+        if not images:
+            raise next(iter(problems.values()))
         self._images, self._labels, self._stats = images, labels, {}
         self.report = LoadReport(
             source=source,
             seconds=self._clock() - started,
             counts={split: len(images[split]) for split in images},
+            problems=problems,
+            original=original,
         )
         return self.report
+
+    def _read_split(self, source: Candidate, split: str) -> tuple[np.ndarray, np.ndarray, bool]:
+        """(images, labels, whether both match the original's checksums) for one split."""
+        if source.layout == KAGGLE_CSV:
+            path = source.directory / CSV_FILES[split]
+            images, labels = read_csv_split(path)
+            image_stem, label_stem = SPLIT_FILES[split]
+            is_original = (  # the same bytes as the original IDX files would hold
+                sha256_hex(idx.idx_bytes(images)) == ORIGINAL_SHA256[image_stem]
+                and sha256_hex(idx.idx_bytes(labels)) == ORIGINAL_SHA256[label_stem]
+            )
+            return images, labels, is_original
+        image_stem, label_stem = SPLIT_FILES[split]
+        image_path = _existing(source.directory, image_stem)
+        label_path = _existing(source.directory, label_stem)
+        image_content = idx.read_file_bytes(image_path)
+        images = idx.parse_images(image_path, image_content)
+        label_content = idx.read_file_bytes(label_path)
+        labels = idx.parse_labels(label_path, label_content)
+        is_original = (
+            self._digest(image_path, image_content) == ORIGINAL_SHA256[image_stem]
+            and self._digest(label_path, label_content) == ORIGINAL_SHA256[label_stem]
+        )
+        if len(images) == 0:
+            raise idx.DataFileError(image_path, "holds no images", idx.FETCH_AGAIN)
+        if len(images) != len(labels):
+            raise idx.DataFileError(
+                label_path,
+                f"holds {len(labels):,} labels for {len(images):,} images in {image_path.name}",
+                "The two files of the split come from different sets; fetch both again.",
+            )
+        return images, labels, is_original
+
+    def _digest(self, path: Path, content: bytes) -> str:
+        """SHA-256 of the decompressed `content` of `path`, remembered across runs."""
+        known = self._verified.lookup(path)
+        if known is None:
+            known = sha256_hex(content)
+            self._verified.remember(path, known)
+        return known
+
+    @property
+    def splits(self) -> tuple[str, ...]:
+        """The splits that loaded and can be browsed."""
+        return tuple(split for split in SPLITS if split in self._images)
+
+    def problem(self, split: str) -> idx.DataFileError | None:
+        """Why `split` could not be loaded, or None."""
+        return self.report.problems.get(split) if self.report else None
 
     def _require(self, split: str) -> np.ndarray:
         if split not in SPLITS:
             raise ValueError(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
         if split not in self._images:
+            problem = self.problem(split)
+            if problem is not None:
+                raise SplitUnavailableError(split, problem)
             raise RuntimeError("the data is not loaded yet")
         return self._images[split]
 
@@ -243,7 +350,7 @@ class FashionMnistService:
     @property
     def stats_ready(self) -> bool:
         """True once every split's statistics are cached (computing them takes ~0.1 s)."""
-        return all(split in self._stats for split in SPLITS)
+        return all(split in self._stats for split in self.splits)
 
     def split_stats(self, split: str) -> SplitStats:
         if split not in self._stats:
@@ -251,16 +358,25 @@ class FashionMnistService:
         return self._stats[split]
 
     def download_target(self) -> Path:
-        """Where a download puts the files: the Keras cache, as the tutorial's call does."""
+        """Where a download puts the files: the folder the user named, else the Keras cache
+        (as the tutorial's `load_data()` does, so Keras finds them afterwards)."""
+        explicit = candidates(self._data_dir, self._environ)[0]
+        if explicit.kind != "Keras cache":
+            return explicit.directory
         return keras_cache_dir(self._environ)
 
-    def download(self) -> None:
-        """Fetch the files into the Keras cache; raises runtime_info.DownloadError on failure."""
-        if self._downloader is None:
-            from tui.runtime_info import download_with_keras
+    def download(
+        self,
+        progress: Callable[[Progress], None] | None = None,
+        cancel: threading.Event | None = None,
+        force: bool = False,
+    ) -> list[str]:
+        """Fetch missing (with `force`, also damaged) files into `download_target()`.
 
-            self._downloader = download_with_keras
-        self._downloader()
+        Returns the names fetched; raises downloader.DownloadError or DownloadCancelled.
+        """
+        fetch = self._downloader or download_dataset
+        return fetch(self.download_target(), self._environ, progress, cancel, force)
 
     def runtime_info(self) -> RuntimeInfo:
         """Versions and devices; slow the first time (it starts TensorFlow in a child process)."""

@@ -19,6 +19,11 @@ IMAGES_MAGIC = 2051  # 0x00000803: unsigned byte, 3 dimensions
 LABELS_MAGIC = 2049  # 0x00000801: unsigned byte, 1 dimension
 IMAGE_SIDE = 28
 GZIP_MAGIC = b"\x1f\x8b"
+IDX_MAGIC_BYTES = (struct.pack(">I", IMAGES_MAGIC), struct.pack(">I", LABELS_MAGIC))
+FETCH_AGAIN = (
+    "Fetch it again: `fashion-tui download --force` replaces damaged files "
+    "in the Keras cache (or in --data-dir DIR)"
+)
 
 
 @dataclass(frozen=True)
@@ -34,29 +39,49 @@ class DataFileError(Exception):
         return f"{text}. {self.fix}" if self.fix else text
 
 
+def what_it_looks_like(raw: bytes) -> str:
+    """Plain words for the content of a file that should have been gzip or IDX."""
+    head = raw[:1024].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")) or b"<html" in head:
+        return "an HTML page, not data (saved from a proxy, a login portal or an error page?)"
+    if head.startswith((b"<?xml", b"<error")):
+        return "an XML document, not data (a cloud storage error page?)"
+    if raw.startswith(b"PK\x03\x04"):
+        return "a ZIP archive; unpack it first"
+    if head.startswith((b"{", b"[")):
+        return "a JSON document, not data"
+    if raw.isascii():
+        return f"a text file, not data (it starts {raw[:40]!r})"
+    return f"neither gzip nor IDX (it starts with bytes {raw[:4].hex(' ')})"
+
+
 def read_file_bytes(path: Path) -> bytes:
-    """Return the decompressed content of `path` (gzip, or a plain IDX file)."""
+    """Return the decompressed content of `path`: gzip, or an uncompressed IDX file as is."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise DataFileError(path, "file not found") from None
+        raise DataFileError(path, "file not found", FETCH_AGAIN) from None
     except PermissionError:
         raise DataFileError(
-            path, "permission denied", "Make the file readable (chmod a+r)."
+            path, "permission denied", "Make it readable (chmod a+r) or copy it elsewhere."
         ) from None
+    except IsADirectoryError:
+        raise DataFileError(path, "is a folder, not a file") from None
     except OSError as error:
         raise DataFileError(path, f"cannot be read ({error.strerror})") from None
     if not raw:
-        raise DataFileError(path, "the file is empty", "Delete it and fetch it again.")
+        raise DataFileError(path, "the file is empty", FETCH_AGAIN)
+    if raw[:4] in IDX_MAGIC_BYTES:
+        return raw  # uncompressed IDX (torchvision keeps these); its header is checked later
     if raw[:2] != GZIP_MAGIC:
-        return raw  # an uncompressed IDX file; its header is checked by the caller
+        raise DataFileError(path, f"is {what_it_looks_like(raw)}", FETCH_AGAIN)
     try:
         return gzip.decompress(raw)
     except EOFError:
         reason = "the gzip stream is truncated (an interrupted download?)"
     except (gzip.BadGzipFile, zlib.error, OSError) as error:
         reason = f"the gzip stream is corrupt ({error})"
-    raise DataFileError(path, reason, "Delete it and fetch it again.")
+    raise DataFileError(path, reason, FETCH_AGAIN)
 
 
 def peek_count(path: Path) -> int | None:
@@ -95,7 +120,7 @@ def _header(path: Path, content: bytes, magic: int, dims: int) -> tuple[int, ...
     if len(content) != expected:
         raise DataFileError(
             path, f"header promises {expected:,} bytes but the file holds {len(content):,}",
-            "Delete it and fetch it again.",
+            FETCH_AGAIN,
         )
     return tuple(shape)
 
@@ -117,9 +142,14 @@ def parse_labels(path: Path, content: bytes) -> np.ndarray:
     return labels
 
 
-def write_idx(path: Path, array: np.ndarray, *, compress: bool = True) -> None:
-    """Write uint8 `array` as an IDX file: used by tests and by tools that make small sets."""
+def idx_bytes(array: np.ndarray) -> bytes:
+    """uint8 `array` (labels, or images) as the bytes of an IDX file."""
     magic = {1: LABELS_MAGIC, 3: IMAGES_MAGIC}[array.ndim]
     header = struct.pack(f">{1 + array.ndim}I", magic, *array.shape)
-    content = header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
+    return header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
+
+
+def write_idx(path: Path, array: np.ndarray, *, compress: bool = True) -> None:
+    """Write uint8 `array` as an IDX file: used by tests and by tools that make small sets."""
+    content = idx_bytes(array)
     path.write_bytes(gzip.compress(content, mtime=0) if compress else content)

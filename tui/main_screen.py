@@ -7,22 +7,25 @@ caller of the service, and hands each widget plain results to draw.
 from __future__ import annotations
 
 import random
+import threading
 from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.color import Color
-from textual.containers import Container
+from textual.containers import Container, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, ProgressBar, Static
 
 from tui.data_service import FashionMnistService, LoadReport
-from tui.data_sources import SPLITS, missing_data_message
+from tui.data_sources import SPLITS, Candidate, missing_data_message
+from tui.downloader import DownloadCancelled, DownloadError, Progress
 from tui.idx import DataFileError
-from tui.runtime_info import DownloadError, RuntimeInfo
+from tui.runtime_info import RuntimeInfo
 from widgets.activity_log import ActivityLog
+from widgets.confirm_dialog import ConfirmDialog
 from widgets.garment_view import GarmentFrame, GarmentView
 from widgets.goto_dialog import GotoDialog
 from widgets.help_screen import HelpScreen
@@ -34,7 +37,7 @@ PANE_TITLES = {"table": "Before/after", "stats": "Stats", "log": "Log"}
 WIDE_MIN_WIDTH = 100
 WIDE_MIN_HEIGHT = 34
 MAX_ZOOM = 3
-JUMP = 100
+MB = 1_000_000
 
 
 class MainScreen(Screen[None]):
@@ -54,6 +57,9 @@ class MainScreen(Screen[None]):
         Binding("N", "same_class(-1)", "Prev same class", show=False),
         Binding("z", "zoom", "Zoom", show=False),
         Binding("p", "next_pane", "Next pane", show=False),
+        Binding("d", "download", "Download the data", show=False),
+        Binding("escape,x", "cancel_download", "Cancel download", show=False,
+                key_display="Esc/x"),
         Binding("up,K", "move_cursor(-1, 0)", "Cursor up", show=False, key_display="↑/K"),
         Binding("down,J", "move_cursor(1, 0)", "Cursor down", show=False, key_display="↓/J"),
         Binding("left,H", "move_cursor(0, -1)", "Cursor left", show=False, key_display="←/H"),
@@ -76,12 +82,15 @@ class MainScreen(Screen[None]):
         self._start = (split, index)
         self.runtime: RuntimeInfo | None = None  # set when the TensorFlow probe has answered
         self.problem: str | None = None  # set when the data could not be shown
+        self._cancel_download: threading.Event | None = None
         self.set_reactive(MainScreen.ascii_mode, ascii_mode)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="▞")
         with Container(id="body"):
-            yield Static(id="notice")
+            with Vertical(id="notice-box"):
+                yield Static(id="notice")
+                yield ProgressBar(id="download-progress", show_eta=False)
             yield GarmentView("Starting…", id="garment", classes="pane")
             yield Static(id="pane-tabs")
             yield PixelTable(id="table")
@@ -109,41 +118,54 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="data")
     def load_data(self) -> None:
-        """Find, maybe download, and read the data; every outcome becomes visible words."""
-        log = self._log_from_thread
+        """Find and read the data, or start a download; every outcome becomes visible words."""
         source, searched = self.service.locate()
         if source is None:
-            cache = self.service.download_target()
-            log(f"No copy found; downloading through Keras into {cache}…", "warn")
-            self.app.call_from_thread(
-                self._show_notice, "Downloading…",
-                f"Fashion-MNIST was not found on this machine. Downloading it through Keras "
-                f"into {cache} (about 30 MB)…\n\nq quits at any time.",
-            )
-            try:
-                self.service.download()
-            except DownloadError as error:
-                message = f"{missing_data_message(searched)}\n\nThe download failed: {error}"
-                log(f"Download failed: {error}", "error")
-                self.app.call_from_thread(self._show_problem, "No data", message)
-                return
-            source, searched = self.service.locate()
-            if source is None:
-                self.app.call_from_thread(
-                    self._show_problem, "No data", missing_data_message(searched)
-                )
-                return
-        log(f"Reading {source.describe()}…")
+            self.app.call_from_thread(self._start_download, False, searched)
+            return
+        self._log_from_thread(f"Reading {source.describe()}…")
         try:
             report = self.service.load_from(source)
         except DataFileError as error:
-            log(str(error), "error")
-            self.app.call_from_thread(self._show_problem, "Bad data file", str(error))
+            self.app.call_from_thread(self._load_failed, source, error)
             return
         self.app.call_from_thread(self._data_ready, report)
-        for split in SPLITS:  # warm the stats off the UI thread; the pane fills in after
+        for split in self.service.splits:  # warm the stats off the UI thread
             self.service.split_stats(split)
         self.app.call_from_thread(self._show_stats)
+
+    @work(thread=True, exclusive=True, group="download")
+    def download_data(self, force: bool, searched: list[Candidate]) -> None:
+        """Fetch the files with a progress bar; Escape cancels, and then nothing is left behind."""
+        self._cancel_download = threading.Event()
+        try:
+            fetched = self.service.download(
+                progress=lambda p: self.app.call_from_thread(self._show_progress, p),
+                cancel=self._cancel_download,
+                force=force,
+            )
+        except DownloadCancelled:
+            self.app.call_from_thread(
+                self._show_problem, "Download cancelled",
+                "The download was cancelled; no partial file was kept.\n"
+                "Press d to download again, or q to quit.",
+            )
+            self._log_from_thread("Download cancelled; no partial file was kept.", "warn")
+            return
+        except DownloadError as error:
+            self._log_from_thread(f"Download failed: {error}", "error")
+            self.app.call_from_thread(
+                self._show_problem, "No data",
+                f"{missing_data_message(searched)}\n\nThe download failed: {error}",
+            )
+            return
+        finally:
+            self._cancel_download = None
+        self._log_from_thread(
+            f"Downloaded {', '.join(fetched)}" if fetched else "All four files were already there",
+            "ok",
+        )
+        self.app.call_from_thread(self.load_data)
 
     @work(thread=True, exclusive=True, group="runtime")
     def probe_runtime(self) -> None:
@@ -156,14 +178,68 @@ class MainScreen(Screen[None]):
 
     # ----- results arriving ----------------------------------------------------------------
 
-    def _data_ready(self, report: LoadReport) -> None:
-        self.remove_class("-notice")
-        self.query_one(StatsPane).border_subtitle = f"from {report.source.describe()}"
-        counts = " + ".join(f"{split} {count:,}" for split, count in report.counts.items())
-        self.query_one(ActivityLog).add(
-            f"Loaded {counts} garments in {report.seconds:.2f} s", "ok"
+    def _start_download(self, force: bool, searched: list[Candidate]) -> None:
+        target = self.service.download_target()
+        reason = "Replacing damaged files" if force else "Fashion-MNIST was not found here"
+        self.query_one(ActivityLog).add(f"{reason}; downloading into {target}…", "warn")
+        self._show_notice(
+            "Downloading…",
+            f"{reason}. Downloading the missing or damaged files (30.9 MB in all) into\n"
+            f"{target}\n\n"
+            "Escape cancels; q quits.",
         )
+        self.query_one("#download-progress", ProgressBar).update(total=None, progress=0)
+        self.add_class("-downloading")
+        self.download_data(force, searched)
+
+    def _show_progress(self, progress: Progress) -> None:
+        bar = self.query_one("#download-progress", ProgressBar)
+        bar.update(total=progress.total, progress=progress.done)
+        bar.border_subtitle = (
+            f"{progress.done / MB:.1f} of {progress.total / MB:.1f} MB "
+            f"at {progress.rate / MB:.1f} MB/s · {progress.name}"
+        )
+
+    def _load_failed(self, source: Candidate, error: DataFileError) -> None:
+        """No split could be read: say why, and offer a fresh download where that can help."""
+        self.query_one(ActivityLog).add(str(error), "error")
+        self._show_problem("Bad data file", f"{error.path}\n{error.reason}.\n\n{error.fix}")
+        self._offer_replacement(source)
+
+    def _offer_replacement(self, source: Candidate) -> None:
+        if source.directory != self.service.download_target():
+            return  # not ours to overwrite: the message names the file and the fix
+
+        def answered(replace: bool | None) -> None:
+            if replace:
+                self._start_download(True, [source])
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Damaged files",
+                f"Some files in {source.directory} are damaged.\n"
+                "Replace them with a fresh download (checked before it is kept)?",
+            ),
+            answered,
+        )
+
+    def _data_ready(self, report: LoadReport) -> None:
+        self.remove_class("-notice", "-downloading")
+        log = self.query_one(ActivityLog)
+        counts = " + ".join(f"{split} {count:,}" for split, count in report.counts.items())
+        log.add(f"Loaded {counts} garments in {report.seconds:.2f} s", "ok")
+        subtitle = f"from {report.source.describe()}"
+        if not report.original:
+            subtitle = "NOT the original Fashion-MNIST · " + subtitle
+        self.query_one(StatsPane).border_subtitle = subtitle
+        for warning in report.warnings():
+            log.add(warning, "warn")
+            self.notify(warning, severity="warning", timeout=15)
+        if report.problems:
+            self._offer_replacement(report.source)
         split, index = self._start
+        if split not in self.service.splits:
+            split = self.service.splits[0]
         count = self.service.count(split)
         if index >= count:
             self.notify(f"Index {index} is outside {split} (0..{count - 1}); showing the last.",
@@ -187,13 +263,14 @@ class MainScreen(Screen[None]):
 
     def _show_problem(self, title: str, message: str) -> None:
         self.problem = message
+        self.remove_class("-downloading")
         self._show_notice(title, message)
 
     def _show_notice(self, title: str, message: str) -> None:
         """Replace the data panes by one full-width message; the log stays visible below it."""
-        notice = self.query_one("#notice", Static)
+        notice = self.query_one("#notice-box")
         notice.border_title = title
-        notice.update(message)
+        self.query_one("#notice", Static).update(message)
         self.add_class("-notice")
 
     # ----- drawing -------------------------------------------------------------------------
@@ -217,7 +294,7 @@ class MainScreen(Screen[None]):
         self.sub_title = f"{title} (label {sample.label})"
 
     def _show_stats(self) -> None:
-        stats = [self.service.split_stats(split) for split in SPLITS]
+        stats = [self.service.split_stats(split) for split in self.service.splits]
         self.query_one(StatsPane).show(stats, self.split)
 
     def _apply_pane(self) -> None:
@@ -266,6 +343,11 @@ class MainScreen(Screen[None]):
     def action_toggle_split(self) -> None:
         if self._ready():
             other = SPLITS[(SPLITS.index(self.split) + 1) % len(SPLITS)]
+            problem = self.service.problem(other)
+            if problem is not None:
+                self.notify(f"The {other} split cannot be used: {problem}", severity="error",
+                            timeout=8)
+                return
             self.set_reactive(MainScreen.index, min(self.index, self.service.count(other) - 1))
             self.split = other
 
@@ -296,6 +378,18 @@ class MainScreen(Screen[None]):
 
         dialog = GotoDialog(self.split, self.service.count(self.split), self.index)
         self.app.push_screen(dialog, chosen)
+
+    def action_download(self) -> None:
+        """Fetch missing or damaged files (checked before they are kept), then load them."""
+        if self._cancel_download is not None:
+            self.notify("A download is already running.", timeout=2)
+            return
+        _source, searched = self.service.locate()
+        self._start_download(True, searched)
+
+    def action_cancel_download(self) -> None:
+        if self._cancel_download is not None:
+            self._cancel_download.set()
 
     def action_toggle_ascii(self) -> None:
         self.ascii_mode = not self.ascii_mode

@@ -1,9 +1,9 @@
-"""TensorFlow's versions and devices, and the Keras download, each asked of a child process.
+"""TensorFlow's versions and devices, asked of a child process.
 
 TensorFlow is imported only here, lazily and never in the UI's process: its C++ runtime writes
 log lines straight to file descriptor 2, which is the terminal Textual draws on, and it costs
 hundreds of megabytes that a data browser does not need. A child process with its output piped
-keeps both away from the screen; the app runs these calls in worker threads.
+keeps both away from the screen; the app runs the probe in a worker thread.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 PROBE_TIMEOUT_S = 180.0
-DOWNLOAD_TIMEOUT_S = 600.0
 _children: set[subprocess.Popen[str]] = set()
 _children_lock = threading.Lock()
 
@@ -137,14 +136,3 @@ def probe_runtime(timeout: float = PROBE_TIMEOUT_S) -> RuntimeInfo:
         gpus=tuple(data["gpus"]),
         built_with_cuda=bool(data["built_with_cuda"]),
     )
-
-
-class DownloadError(Exception):
-    """Keras could not download the files; the message is the reason in one line."""
-
-
-def download_with_keras(timeout: float = DOWNLOAD_TIMEOUT_S) -> None:
-    """Let Keras fetch the four files into its cache, as the tutorial's `load_data()` does."""
-    code, _stdout, stderr = run_child("download", timeout)
-    if code != 0:
-        raise DownloadError(last_line(stderr))

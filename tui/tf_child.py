@@ -1,6 +1,6 @@
 """Child-process entry that imports TensorFlow, so its log noise and memory stay out of the UI.
 
-Run as `python -m tui.tf_child probe` (prints one JSON line) or `... download`.
+Run as `python -m tui.tf_child probe`: prints one JSON line.
 """
 
 from __future__ import annotations
@@ -27,16 +27,9 @@ def probe() -> None:
     }))
 
 
-def download() -> None:
-    """Fetch the four files into the Keras cache exactly as the tutorial's call does."""
-    import keras
-
-    keras.datasets.fashion_mnist.load_data()
-
-
 def main() -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    commands = {"probe": probe, "download": download}
+    commands = {"probe": probe}
     if len(sys.argv) != 2 or sys.argv[1] not in commands:
         print(f"usage: python -m tui.tf_child {{{','.join(commands)}}}", file=sys.stderr)
         return 2
