@@ -1,4 +1,5 @@
-"""The `fashion-tui` command: the app by default, plus `info`, `stats` and `show` subcommands.
+"""The `fashion-tui` command: the app by default, plus `info`, `stats`, `show`, `neighbors`,
+`lesson` and `download` subcommands.
 
 Subcommands print to standard output; any failure is one line on standard error and a
 non-zero exit code, never a traceback.
@@ -13,9 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from tui.data_service import DataNotFoundError, FashionMnistService
+import numpy as np
+
+from tui.data_service import CLASS_NAMES, DataNotFoundError, FashionMnistService
 from tui.data_sources import SPLIT_FILES, SPLITS, find_file, missing_data_line
+from tui.exporting import MAX_SCALE, ExportError, write_csv, write_png, write_text_atomically
 from tui.idx import DataFileError, peek_count
+from tui.lesson import script
+from tui.neighbors import Neighbor, NeighborIndex
 
 EXIT_USAGE = 2
 EXIT_DATA = 3
@@ -36,6 +42,20 @@ def non_negative_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative; indexes start at 0")
+    return value
+
+
+def positive_int(text: str) -> int:
+    value = non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is too small; use 1 or more")
+    return value
+
+
+def png_scale(text: str) -> int:
+    value = positive_int(text)
+    if value > MAX_SCALE:
+        raise argparse.ArgumentTypeError(f"{value} is too large; use 1..{MAX_SCALE}")
     return value
 
 
@@ -75,6 +95,41 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--split", choices=SPLITS, default=argparse.SUPPRESS)
     show.add_argument("--ascii", action="store_true", help="draw with an ASCII ramp, no colour")
     show.add_argument("--json", action="store_true", help="print JSON")
+    show.add_argument(
+        "--png", type=Path, metavar="FILE", help="save the garment as a greyscale PNG instead"
+    )
+    show.add_argument(
+        "--scale", type=png_scale, metavar="S", default=None,
+        help=f"PNG pixels per garment pixel, 1..{MAX_SCALE} (default 10)",
+    )
+    show.add_argument(
+        "--csv", type=Path, metavar="FILE",
+        help="save its values as CSV instead: row,col,raw,normalized, one line per pixel",
+    )
+
+    neighbors = commands.add_parser(
+        "neighbors", parents=[common],
+        help="the training garments most alike (Euclidean distance on raw pixels)",
+    )
+    neighbors.add_argument("index", type=non_negative_int, help="garment index in its split")
+    neighbors.add_argument(
+        "--split", choices=SPLITS, default=argparse.SUPPRESS,
+        help="split of the garment asked about; the search is always over train",
+    )
+    neighbors.add_argument(
+        "-k", type=positive_int, default=5, metavar="K", help="how many (default 5)"
+    )
+    neighbors.add_argument("--json", action="store_true", help="print JSON")
+
+    lesson = commands.add_parser(
+        "lesson", parents=[common],
+        help="the tutorial step for one garment as a runnable Python script",
+    )
+    lesson.add_argument(
+        "--export", type=Path, metavar="FILE.py", help="write the script there (default: print it)"
+    )
+    lesson.add_argument("--split", choices=SPLITS, default=argparse.SUPPRESS)
+    lesson.add_argument("--index", type=non_negative_int, default=argparse.SUPPRESS)
 
     download = commands.add_parser(
         "download", parents=[common],
@@ -90,7 +145,9 @@ def warn(message: str) -> None:
     print(f"fashion-tui: warning: {message}", file=sys.stderr)
 
 
-def loaded_service(data_dir: Path | None, needed_split: str | None = None) -> FashionMnistService:
+def loaded_service(
+    data_dir: Path | None, needed_split: str | None = None, *also_needed: str
+) -> FashionMnistService:
     """Load the data or raise CliError with the plain-words reason; warn of anything odd."""
     service = FashionMnistService(data_dir=data_dir)
     try:
@@ -99,8 +156,9 @@ def loaded_service(data_dir: Path | None, needed_split: str | None = None) -> Fa
         raise CliError(missing_data_line(error.searched)) from None
     except DataFileError as error:
         raise CliError(str(error)) from None
-    if needed_split in report.problems:
-        raise CliError(f"the {needed_split} split cannot be used: {report.problems[needed_split]}")
+    for split in (needed_split, *also_needed):
+        if split in report.problems:
+            raise CliError(f"the {split} split cannot be used: {report.problems[split]}")
     for message in report.warnings():
         warn(message)
     return service
@@ -158,12 +216,32 @@ def cmd_stats(args: argparse.Namespace) -> None:
 
 
 def cmd_show(args: argparse.Namespace) -> None:
+    exporting = args.png is not None or args.csv is not None
+    if exporting and args.json:
+        raise CliError("--json prints the values; it cannot be combined with --png or --csv",
+                       EXIT_USAGE)
+    if args.scale is not None and args.png is None:
+        raise CliError("--scale sets the size of the --png image; give --png FILE too", EXIT_USAGE)
     service = loaded_service(args.data_dir, needed_split=args.split)
     try:
         sample = service.sample(args.split, args.index)
     except IndexError as error:
         raise CliError(str(error), EXIT_USAGE) from None
     normalized = service.normalized(args.split, args.index)
+    name = f"{sample.split}[{sample.index}]"
+    if exporting:
+        try:
+            if args.png is not None:
+                scale = args.scale or 10
+                write_png(sample.image, args.png, scale)
+                side = sample.image.shape[0] * scale
+                print(f"Wrote {name} as a {side}x{side} greyscale PNG to {args.png}")
+            if args.csv is not None:
+                write_csv(sample.image, normalized, args.csv)
+                print(f"Wrote {name}'s raw and / 255.0 values as CSV to {args.csv}")
+        except ExportError as error:
+            raise CliError(str(error)) from None
+        return
     if args.json:
         print(json.dumps({
             "split": sample.split,
@@ -177,6 +255,74 @@ def cmd_show(args: argparse.Namespace) -> None:
     from tui.text_report import print_sample
 
     print_sample(sample, normalized, ascii_only=args.ascii)
+
+
+def cmd_neighbors(args: argparse.Namespace) -> None:
+    service = loaded_service(args.data_dir, args.split, "train")
+    try:
+        sample = service.sample(args.split, args.index)
+    except IndexError as error:
+        raise CliError(str(error), EXIT_USAGE) from None
+    train_labels = service.labels("train")
+    exclude = sample.index if sample.split == "train" else None
+    found = NeighborIndex(service.images("train")).query(sample.image, args.k, exclude=exclude)
+    if args.json:
+        print(json.dumps([
+            {"split": "train", "index": n.index, "label": int(train_labels[n.index]),
+             "label_name": CLASS_NAMES[train_labels[n.index]], "distance": n.distance}
+            for n in found
+        ], indent=2))
+        return
+    print(neighbors_table(sample.split, sample.index, sample.label, found, train_labels))
+
+
+def neighbors_table(
+    split: str, index: int, label: int, found: list[Neighbor], train_labels: np.ndarray
+) -> str:
+    """The look-alikes as aligned text; `*` marks a class other than the query's."""
+    name = f"{split}[{index}]"
+    lines = [
+        f"Training garments nearest to {name} ({CLASS_NAMES[label]}), "
+        "by Euclidean distance on raw pixels 0..255",
+        f"{'rank':>4}  {'index':>6}  {'class':<12} {'distance':>9}",
+    ]
+    differs = False
+    for rank, neighbor in enumerate(found, start=1):
+        other = int(train_labels[neighbor.index])
+        mark = " *" if other != label else ""
+        differs = differs or other != label
+        lines.append(f"{rank:>4}  {neighbor.index:>6}  {CLASS_NAMES[other]:<12} "
+                     f"{neighbor.distance:>9.2f}{mark}")
+    if not found:
+        lines.append("  (the training split holds no other garment)")
+    if differs:
+        lines.append(f"* a different class from {name}'s")
+    return "\n".join(lines)
+
+
+def check_index_in_header(data_dir: Path | None, split: str, index: int) -> None:
+    """Refuse an --index beyond the split, reading only the file's header (when one is found)."""
+    source, _searched = FashionMnistService(data_dir=data_dir).locate()
+    if source is None:
+        return
+    path = find_file(source.directory, SPLIT_FILES[split][0])
+    count = peek_count(path) if path else None
+    if count is not None and index >= count:
+        raise CliError(f"--index {index} is outside the {split} split (0..{count - 1})", EXIT_USAGE)
+
+
+def cmd_lesson(args: argparse.Namespace) -> None:
+    check_index_in_header(args.data_dir, args.split, args.index)
+    text = script(args.split, args.index)
+    if args.export is None:
+        print(text, end="")
+        return
+    try:
+        write_text_atomically(args.export, text)
+    except ExportError as error:
+        raise CliError(str(error)) from None
+    print(f"Wrote the tutorial step for {args.split}[{args.index}] to {args.export}; "
+          f"run it with: python {args.export}")
 
 
 def cmd_download(args: argparse.Namespace) -> None:
@@ -210,17 +356,8 @@ def cmd_download(args: argparse.Namespace) -> None:
 def run_app(args: argparse.Namespace) -> None:
     from tui.app import FashionApp
 
+    check_index_in_header(args.data_dir, args.split, args.index)  # now, not after the UI starts
     service = FashionMnistService(data_dir=args.data_dir)
-    source, _searched = service.locate()
-    if source is not None:  # refuse a bad --index now, with the count from the file's header
-        image_stem = SPLIT_FILES[args.split][0]
-        path = find_file(source.directory, image_stem)
-        count = peek_count(path) if path else None
-        if count is not None and args.index >= count:
-            raise CliError(
-                f"--index {args.index} is outside the {args.split} split (0..{count - 1})",
-                EXIT_USAGE,
-            )
     FashionApp(service, split=args.split, index=args.index).run()
 
 
@@ -229,8 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "data_dir"):
         args.data_dir = None
     handlers = {
-        "info": cmd_info, "stats": cmd_stats, "show": cmd_show, "download": cmd_download,
-        None: run_app,
+        "info": cmd_info, "stats": cmd_stats, "show": cmd_show, "neighbors": cmd_neighbors,
+        "lesson": cmd_lesson, "download": cmd_download, None: run_app,
     }
     try:
         handlers[args.command](args)

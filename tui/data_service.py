@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tui import idx
+from tui import idx, normalization
 from tui.checksums import ORIGINAL_SHA256, VerifiedFiles, cache_file, sha256_hex
 from tui.data_sources import (
     CSV_FILES,
@@ -28,7 +28,9 @@ from tui.data_sources import (
     locate,
 )
 from tui.downloader import Progress, download_dataset
+from tui.histogram import pixel_histogram
 from tui.kaggle_csv import read_csv_split
+from tui.neighbors import NeighborIndex
 from tui.runtime_info import RuntimeInfo
 
 CLASS_NAMES: tuple[str, ...] = (
@@ -140,16 +142,6 @@ class LoadReport:
         return notes
 
 
-def pixel_histogram(images: np.ndarray, chunk: int = 1 << 20) -> np.ndarray:
-    """Counts of each value 0..255. Chunked: bincount widens its input to int64, and a whole
-    split would cost a 376 MB temporary and 10x the time."""
-    flat = images.reshape(-1)
-    histogram = np.zeros(256, dtype=np.int64)
-    for start in range(0, flat.size, chunk):
-        histogram += np.bincount(flat[start:start + chunk], minlength=256)
-    return histogram
-
-
 def stats_from_arrays(split: str, images: np.ndarray, labels: np.ndarray) -> SplitStats:
     """Compute split statistics from a pixel histogram: exact, and no float64 copy of the split."""
     histogram = pixel_histogram(images).astype(np.float64)
@@ -213,6 +205,12 @@ class FashionMnistService:
         self._images: dict[str, np.ndarray] = {}
         self._labels: dict[str, np.ndarray] = {}
         self._stats: dict[str, SplitStats] = {}
+        self._members: dict[tuple[str, int], np.ndarray] = {}
+        self._class_stats: dict[tuple[str, int], SplitStats] = {}
+        self._class_images: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._histograms: dict[tuple[str, int], np.ndarray] = {}
+        self._mode_figures: dict[tuple[str, str], normalization.SplitFigures] = {}
+        self._neighbors: NeighborIndex | None = None
         self.report: LoadReport | None = None
 
     @property
@@ -255,7 +253,10 @@ class FashionMnistService:
         self._verified.save()
         if not images:
             raise next(iter(problems.values()))
-        self._images, self._labels, self._stats = images, labels, {}
+        self._images, self._labels = images, labels
+        self._stats, self._members, self._class_stats = {}, {}, {}
+        self._class_images, self._histograms = {}, {}
+        self._mode_figures, self._neighbors = {}, None
         self.report = LoadReport(
             source=source,
             seconds=self._clock() - started,
@@ -342,6 +343,10 @@ class FashionMnistService:
         """The garment divided by 255.0 into float64, exactly as the tutorial computes it."""
         return self.sample(split, index).image / NORMALIZER
 
+    def images(self, split: str) -> np.ndarray:
+        """All images of a split, (n, 28, 28) uint8, read-only: for whole-split computations."""
+        return self._require(split)
+
     def labels(self, split: str) -> np.ndarray:
         """All labels of a split (read-only), for navigation such as 'next of the same class'."""
         self._require(split)
@@ -357,13 +362,103 @@ class FashionMnistService:
             self._stats[split] = stats_from_arrays(split, self._require(split), self._labels[split])
         return self._stats[split]
 
+    def members(self, split: str, label: int | None) -> np.ndarray:
+        """Indexes of the garments with `label` (all of them for None), ascending."""
+        images = self._require(split)
+        if label is None:
+            return np.arange(len(images))
+        key = (split, label)
+        if key not in self._members:
+            self._members[key] = np.flatnonzero(self._labels[split] == label)
+        return self._members[key]
+
+    def class_stats(self, split: str, label: int) -> SplitStats:
+        """The stats pane's figures for one class of a split (a class filter is in force)."""
+        key = (split, label)
+        if key not in self._class_stats:
+            chosen = self.members(split, label)
+            self._class_stats[key] = stats_from_arrays(
+                split, self._require(split)[chosen], self._labels[split][chosen]
+            )
+        return self._class_stats[key]
+
+    def class_images(self, split: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per-class mean and standard-deviation images, each (10, 28, 28) float64, raw scale."""
+        if split not in self._class_images:
+            images, labels = self._require(split), self._labels[split]
+            means = np.zeros((len(CLASS_NAMES), 28, 28))
+            stds = np.zeros((len(CLASS_NAMES), 28, 28))
+            for label in range(len(CLASS_NAMES)):
+                chosen = images[labels == label]
+                if len(chosen):
+                    means[label] = chosen.mean(axis=0, dtype=np.float64)
+                    stds[label] = chosen.std(axis=0, dtype=np.float64)
+            self._class_images[split] = (means, stds)
+        return self._class_images[split]
+
+    def histogram(self, split: str, label: int | None = None) -> np.ndarray:
+        """Counts of each pixel value 0..255 over a split (or one class of it)."""
+        key = (split, -1 if label is None else label)
+        if key not in self._histograms:
+            chosen = self._require(split)
+            if label is not None:
+                chosen = chosen[self.members(split, label)]
+            self._histograms[key] = pixel_histogram(chosen)
+        return self._histograms[key]
+
+    # ----- normalisation modes and look-alikes ---------------------------------------------
+
+    def norm_modes(self) -> tuple[normalization.NormalizationMode, ...]:
+        """The normalisation lab's modes; the first is the tutorial's `/ 255.0`."""
+        return normalization.MODES
+
+    def _standardiser(self) -> tuple[float, float]:
+        """The training split's raw mean and std (the split itself when train is unusable)."""
+        base = "train" if "train" in self._images else self.splits[0]
+        stats = self.split_stats(base)
+        return stats.pixel_mean, stats.pixel_std
+
+    def normalize(self, mode: str, split: str, index: int) -> np.ndarray:
+        """The garment after normalisation `mode`, float64; the tutorial's mode is exact."""
+        if mode == normalization.DEFAULT_MODE:
+            return self.normalized(split, index)
+        return normalization.apply(mode, self.sample(split, index).image, *self._standardiser())
+
+    def mode_figures(self, mode: str, split: str) -> normalization.SplitFigures:
+        """Mean, std, min and max of the whole split after `mode` (no float copy is made)."""
+        key = (mode, split)
+        if key not in self._mode_figures:
+            self._mode_figures[key] = normalization.split_figures(
+                mode, self._require(split), *self._standardiser()
+            )
+        return self._mode_figures[key]
+
+    def mode_axis(self, mode: str, split: str) -> tuple[float, float]:
+        """Where raw 0 and 255 land after a linear `mode` (the histogram's new axis)."""
+        ends = normalization.apply(mode, np.array([0, 255], dtype=np.uint8),
+                                   *self._standardiser())
+        return float(ends[0]), float(ends[1])
+
+    def look_alikes(self, split: str, index: int, k: int) -> list[tuple[int, float]]:
+        """The `k` training garments nearest to `split[index]` (Euclidean, raw pixels) as
+        (index, distance), nearest first, never the garment itself. The first call builds the
+        index (squared norms of the training split, about 0.1 s)."""
+        if self._neighbors is None:
+            self._neighbors = NeighborIndex(self._require("train"))
+        exclude = index if split == "train" else None
+        found = self._neighbors.query(self.sample(split, index).image, k, exclude)
+        return [(n.index, n.distance) for n in found]
+
+    @property
+    def explicit_folder(self) -> Path | None:
+        """The folder named by --data-dir or $FASHION_MNIST_DIR, when one was."""
+        first = candidates(self._data_dir, self._environ)[0]
+        return None if first.kind == "Keras cache" else first.directory
+
     def download_target(self) -> Path:
         """Where a download puts the files: the folder the user named, else the Keras cache
         (as the tutorial's `load_data()` does, so Keras finds them afterwards)."""
-        explicit = candidates(self._data_dir, self._environ)[0]
-        if explicit.kind != "Keras cache":
-            return explicit.directory
-        return keras_cache_dir(self._environ)
+        return self.explicit_folder or keras_cache_dir(self._environ)
 
     def download(
         self,

@@ -75,9 +75,17 @@ def find_file(directory: Path, stem: str) -> Path | None:
     """The file for `stem` in `directory`, gzipped (as Keras keeps it) or uncompressed."""
     for name in (f"{stem}.gz", stem):
         path = directory / name
-        if path.is_file():
+        if _is_file(path):
             return path
     return None
+
+
+def _is_file(path: Path) -> bool:
+    """Path.is_file that answers False for a folder we may not look into, instead of raising."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def holds_dataset(directory: Path) -> bool:
@@ -86,7 +94,7 @@ def holds_dataset(directory: Path) -> bool:
 
 
 def holds_csv(directory: Path) -> bool:
-    return all((directory / name).is_file() for name in CSV_FILES.values())
+    return all(_is_file(directory / name) for name in CSV_FILES.values())
 
 
 def resolve(candidate: Candidate) -> Candidate | None:
@@ -104,17 +112,23 @@ def resolve(candidate: Candidate) -> Candidate | None:
 def why_not(candidate: Candidate) -> str:
     """Why `candidate`'s folder holds no usable copy, in a few words."""
     folder = candidate.directory
-    if not folder.exists():
-        return "no such folder"
-    if not folder.is_dir():
-        return "not a folder"
+    try:
+        if not folder.exists():
+            return "no such folder"
+        if not folder.is_dir():
+            return "not a folder"
+        os.listdir(folder)
+    except PermissionError:
+        return "cannot be read (permission denied)"
+    except OSError as error:
+        return f"cannot be read ({error.strerror})"
     if not os.access(folder, os.R_OK | os.X_OK):
         return "cannot be read (permission denied)"
     present = [stem for stem in FILE_STEMS if find_file(folder, stem) is not None]
     if present:
         missing = ", ".join(f"{stem}.gz" for stem in FILE_STEMS if stem not in present)
         return f"only {len(present)} of the 4 files (missing {missing})"
-    csv_present = [name for name in CSV_FILES.values() if (folder / name).is_file()]
+    csv_present = [name for name in CSV_FILES.values() if _is_file(folder / name)]
     if csv_present:
         return f"only {csv_present[0]} of the two Kaggle CSV files"
     return "no Fashion-MNIST files"
@@ -168,8 +182,8 @@ def missing_data_message(searched: list[Candidate]) -> str:
 
 def missing_data_line(searched: list[Candidate]) -> str:
     """The same as `missing_data_message`, as one line for standard error."""
-    places = "; ".join(f"{c.directory} ({why_not(c)})" for c in searched)
+    places = "; ".join(f"{c.describe()}: {why_not(c)}" for c in searched)
     return (
-        f"Fashion-MNIST not found (searched {places}); use --data-dir DIR, "
-        "install dataset-fashion-mnist, or run `fashion-tui download` when online"
+        f"Fashion-MNIST not found. Searched {places}. Fix: --data-dir DIR, "
+        "`sudo apt install dataset-fashion-mnist`, or `fashion-tui download` when online"
     )

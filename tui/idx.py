@@ -138,7 +138,11 @@ def parse_labels(path: Path, content: bytes) -> np.ndarray:
     _header(path, content, LABELS_MAGIC, 1)
     labels = np.frombuffer(content, dtype=np.uint8, offset=8)
     if labels.size and int(labels.max()) > 9:
-        raise DataFileError(path, f"holds label {int(labels.max())}, outside 0..9")
+        raise DataFileError(
+            path,
+            f"holds label {int(labels.max())}, outside 0..9 (not a Fashion-MNIST labels file?)",
+            FETCH_AGAIN,
+        )
     return labels
 
 

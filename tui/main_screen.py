@@ -6,30 +6,42 @@ caller of the service, and hands each widget plain results to draw.
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
-from typing import ClassVar
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar, TypeVar
 
-from textual import work
+import numpy as np
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.color import Color
-from textual.containers import Container, Vertical
+from textual.containers import Container, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 
-from tui.data_service import FashionMnistService, LoadReport
+from tui import view_models
+from tui.data_service import CLASS_NAMES, FashionMnistService, LoadReport
 from tui.data_sources import SPLITS, Candidate, missing_data_message
 from tui.downloader import DownloadCancelled, DownloadError, Progress
 from tui.idx import DataFileError
 from tui.runtime_info import RuntimeInfo
 from widgets.activity_log import ActivityLog
+from widgets.class_board import ClassBoard
+from widgets.class_picker import ClassPicker
 from widgets.confirm_dialog import ConfirmDialog
+from widgets.gallery_view import GalleryView, Thumb
 from widgets.garment_view import GarmentFrame, GarmentView
 from widgets.goto_dialog import GotoDialog
 from widgets.help_screen import HelpScreen
+from widgets.lab_view import LabView, lab_renderable
+from widgets.lesson_view import LessonView, lesson_renderable
 from widgets.pixel_table import PixelTable
+from widgets.similar_view import SimilarView
 from widgets.stats_pane import StatsPane
 
 SIDE_PANES = ("table", "stats", "log")
@@ -38,6 +50,31 @@ WIDE_MIN_WIDTH = 100
 WIDE_MIN_HEIGHT = 34
 MAX_ZOOM = 3
 MB = 1_000_000
+VIEWS = ("browse", "gallery", "classes", "lab", "lesson", "similar")
+VIEW_TITLES = {"browse": "Browse", "gallery": "Gallery", "classes": "Classes",
+               "lab": "Normalisation lab", "lesson": "Lesson", "similar": "Look-alikes"}
+NO_FILTER = -1
+LOOK_ALIKES = 11
+
+
+Action = TypeVar("Action", bound=Callable[..., None])
+
+
+def needs_data(action: Action) -> Action:
+    """For actions that need the data: keys pressed while it is still loading are kept and
+    replayed when it arrives; with no data to come, the user is told why nothing happens."""
+
+    @functools.wraps(action)
+    def guarded(self: MainScreen, *args: object, **kwargs: object) -> None:
+        if self.service.is_loaded:
+            action(self, *args, **kwargs)
+        elif self.problem is None:
+            self.pending.append(functools.partial(action, self, *args, **kwargs))
+        else:
+            self.notify("No data to show: see the message (d downloads, q quits).",
+                        severity="warning", timeout=3)
+
+    return guarded  # type: ignore[return-value]
 
 
 class MainScreen(Screen[None]):
@@ -51,6 +88,22 @@ class MainScreen(Screen[None]):
         Binding("r", "random", "Random"),
         Binding("a", "toggle_ascii", "ASCII"),
         Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("v", "next_view", "Views"),
+        Binding("b", "view('browse')", "Browse view", show=False),
+        Binding("i", "view('gallery')", "Gallery view", show=False),
+        Binding("c", "view('classes')", "Classes view", show=False),
+        Binding("m", "view('lab')", "Normalisation lab", show=False),
+        Binding("l", "view('lesson')", "Lesson view", show=False),
+        Binding("s", "view('similar')", "Look-alikes view", show=False),
+        Binding("enter", "open", "Open the selection", show=False),
+        Binding("o", "next_mode", "Next normalisation mode", show=False),
+        Binding("f", "pick_class", "Filter by class", show=False),
+        *[Binding(str(d), f"filter_class({d})", f"Only {CLASS_NAMES[d]}", show=False)
+          for d in range(10)],
+        Binding("P", "toggle_presenter", "Presenter mode", show=False),
+        Binding("T", "toggle_theme", "Light/dark theme", show=False),
+        Binding("e", "export_garment", "Export PNG and CSV", show=False),
+        Binding("S", "export_screen", "Save the screen as SVG", show=False),
         Binding("right_square_bracket", "step(100)", "+100", show=False, key_display="]"),
         Binding("left_square_bracket", "step(-100)", "-100", show=False, key_display="["),
         Binding("n", "same_class(1)", "Next same class", show=False),
@@ -58,7 +111,7 @@ class MainScreen(Screen[None]):
         Binding("z", "zoom", "Zoom", show=False),
         Binding("p", "next_pane", "Next pane", show=False),
         Binding("d", "download", "Download the data", show=False),
-        Binding("escape,x", "cancel_download", "Cancel download", show=False,
+        Binding("escape,x", "back", "Cancel download / back", show=False,
                 key_display="Esc/x"),
         Binding("up,K", "move_cursor(-1, 0)", "Cursor up", show=False, key_display="↑/K"),
         Binding("down,J", "move_cursor(1, 0)", "Cursor down", show=False, key_display="↓/J"),
@@ -73,6 +126,13 @@ class MainScreen(Screen[None]):
     zoom: reactive[int] = reactive(1, init=False)
     ascii_mode: reactive[bool] = reactive(False, init=False)
     pane: reactive[str] = reactive("table", init=False)
+    view: reactive[str] = reactive("browse", init=False)
+    class_filter: reactive[int] = reactive(NO_FILTER, init=False)
+    mode: reactive[int] = reactive(0, init=False)  # normalisation mode, 0 is the tutorial's
+    lesson_line: reactive[int] = reactive(0, init=False)
+    class_cursor: reactive[int] = reactive(0, init=False)
+    similar_cursor: reactive[int] = reactive(0, init=False)
+    presenter: reactive[bool] = reactive(False, init=False)
 
     def __init__(
         self, service: FashionMnistService, split: str, index: int, ascii_mode: bool
@@ -83,6 +143,8 @@ class MainScreen(Screen[None]):
         self.runtime: RuntimeInfo | None = None  # set when the TensorFlow probe has answered
         self.problem: str | None = None  # set when the data could not be shown
         self._cancel_download: threading.Event | None = None
+        self._similar: list[int] = []  # the indexes shown in the look-alikes view
+        self.pending: list[Callable[[], None]] = []  # keys pressed before the data arrived
         self.set_reactive(MainScreen.ascii_mode, ascii_mode)
 
     def compose(self) -> ComposeResult:
@@ -91,12 +153,21 @@ class MainScreen(Screen[None]):
             with Vertical(id="notice-box"):
                 yield Static(id="notice")
                 yield ProgressBar(id="download-progress", show_eta=False)
-            yield GarmentView("Starting…", id="garment", classes="pane")
-            yield Static(id="pane-tabs")
-            yield PixelTable(id="table")
-            yield StatsPane("Loading…", id="stats")
-            yield ActivityLog(id="log")
-        yield Footer()
+            with Container(id="browse", classes="view"):
+                yield GarmentView("Starting…", id="garment", classes="pane")
+                yield Static(id="pane-tabs")
+                yield PixelTable(id="table")
+                yield StatsPane("Loading…", id="stats")
+                yield ActivityLog(id="log")
+            yield GalleryView(id="gallery", classes="view pane")
+            with VerticalScroll(id="classes-view", classes="view pane"):
+                yield ClassBoard(id="classes")
+            with VerticalScroll(id="lab-view", classes="view pane"):
+                yield LabView(id="lab")
+            with VerticalScroll(id="lesson-view", classes="view pane"):
+                yield LessonView(id="lesson")
+            yield SimilarView(id="similar", classes="view pane")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         for pane_id, title in (("table", "Raw uint8 │ / 255.0 float64"), ("stats", "Stats"),
@@ -105,14 +176,19 @@ class MainScreen(Screen[None]):
             widget.border_title = title
             widget.add_class("pane", "side")
         self.query_one(GarmentView).border_title = "Garment"
+        for view_id, title in (("gallery", "Gallery"), ("classes-view", "Classes"),
+                               ("lab-view", "Normalisation lab"), ("lesson-view", "Lesson"),
+                               ("similar", "Look-alikes")):
+            self.query_one(f"#{view_id}").border_title = title
         self._apply_pane()
+        self.add_class("-view-browse")
         self.call_after_refresh(self.load_data)
 
     def on_resize(self) -> None:
         compact = self.size.width < WIDE_MIN_WIDTH or self.size.height < WIDE_MIN_HEIGHT
         self.set_class(compact, "-compact")
-        if self.zoom > 1:
-            self.call_after_refresh(self._show_selection)  # the zoom that fits may have changed
+        if self.zoom > 1 or self.presenter or self.view != "browse":
+            self.call_after_refresh(self._refresh)  # the zoom that fits may have changed
 
     # ----- workers -------------------------------------------------------------------------
 
@@ -120,10 +196,20 @@ class MainScreen(Screen[None]):
     def load_data(self) -> None:
         """Find and read the data, or start a download; every outcome becomes visible words."""
         source, searched = self.service.locate()
+        if source is None and self.service.explicit_folder is not None:
+            # A folder the user named (maybe mistyped): say what is wrong, never fill it
+            # uninvited.
+            hint = "\n\nPress d to download the files into it, or q to quit."
+            if not self.service.explicit_folder.is_dir():
+                hint = "\n\nCheck the path, or q to quit."
+            self.app.call_from_thread(
+                self._show_problem, "No data", missing_data_message(searched) + hint
+            )
+            return
         if source is None:
             self.app.call_from_thread(self._start_download, False, searched)
             return
-        self._log_from_thread(f"Reading {source.describe()}…")
+        self._log_from_thread(f"Reading {source.describe()}")
         try:
             report = self.service.load_from(source)
         except DataFileError as error:
@@ -246,7 +332,10 @@ class MainScreen(Screen[None]):
                         severity="warning")
         self.set_reactive(MainScreen.split, split)
         self.set_reactive(MainScreen.index, min(index, count - 1))
-        self._show_selection()
+        self._refresh()
+        pending, self.pending = self.pending, []
+        for replay in pending:
+            replay()
         self.call_after_refresh(self.probe_runtime)
 
     def _runtime_ready(self, info: RuntimeInfo) -> None:
@@ -275,27 +364,132 @@ class MainScreen(Screen[None]):
 
     # ----- drawing -------------------------------------------------------------------------
 
-    def _show_selection(self) -> None:
+    def _label_filter(self) -> int | None:
+        return None if self.class_filter == NO_FILTER else self.class_filter
+
+    def _members(self) -> np.ndarray:
+        """The indexes browsing moves through: the whole split, or one class of it."""
+        return self.service.members(self.split, self._label_filter())
+
+    def _position(self) -> int:
+        """Where the current garment is among the members (or the next member after it)."""
+        members = self._members()
+        found = int(np.searchsorted(members, self.index))
+        return min(found, len(members) - 1)
+
+    def _refresh(self) -> None:
+        """Redraw the header and whichever view is showing."""
         if not self.service.is_loaded:
             return
         sample = self.service.sample(self.split, self.index)
-        normalized = self.service.normalized(self.split, self.index)
-        cursor = (self.cursor_row, self.cursor_col)
-        count = self.service.count(self.split)
         title = f"{sample.split}[{sample.index}] {sample.label_name}"
+        only = self._label_filter()
+        self.sub_title = f"{title} · only {CLASS_NAMES[only]}" if only is not None else title
+        draw = {
+            "browse": self._show_selection, "gallery": self._show_gallery,
+            "classes": self._show_classes, "lab": self._show_lab,
+            "lesson": self._show_lesson, "similar": self._show_similar,
+        }
+        draw[self.view]()
+
+    def _show_selection(self) -> None:
+        sample = self.service.sample(self.split, self.index)
+        mode = self.service.norm_modes()[self.mode]
+        values = self.service.normalize(mode.key, self.split, self.index)
+        cursor = (self.cursor_row, self.cursor_col)
+        members = self._members()
+        only = self._label_filter()
+        where = f"{self._position() + 1:,}/{len(members):,}"
+        if only is not None:
+            where += f" {CLASS_NAMES[only]}"
         frame = GarmentFrame(
-            image=sample.image, title=title,
-            subtitle=f"label {sample.label} · {sample.index + 1:,}/{count:,}",
-            zoom=min(self.zoom, self.max_zoom()), cursor=cursor, ascii_mode=self.ascii_mode,
+            image=sample.image, title=f"{sample.split}[{sample.index}] {sample.label_name}",
+            subtitle=f"label {sample.label} · {where}", zoom=self._effective_zoom(),
+            cursor=cursor, ascii_mode=self.ascii_mode,
         )
         accent = Color.parse(self.app.current_theme.accent or "magenta").rgb
         self.query_one(GarmentView).show(frame, accent)
-        self.query_one(PixelTable).show(sample.image, normalized, cursor)
-        self.sub_title = f"{title} (label {sample.label})"
+        table = self.query_one(PixelTable)
+        table.decimals = 2 if self.presenter else 4
+        table.border_title = f"Raw uint8 │ {mode.formula} float64"
+        table.show(sample.image, values, cursor)
 
     def _show_stats(self) -> None:
-        stats = [self.service.split_stats(split) for split in self.service.splits]
-        self.query_one(StatsPane).show(stats, self.split)
+        only = self._label_filter()
+        pane = self.query_one(StatsPane)
+        if only is None:
+            stats = [self.service.split_stats(split) for split in self.service.splits]
+            pane.border_title = "Stats"
+        else:
+            stats = [self.service.class_stats(split, only) for split in self.service.splits]
+            pane.border_title = f"Stats · only {CLASS_NAMES[only]}"
+        pane.show(stats, self.split)
+
+    def _show_gallery(self) -> None:
+        gallery = self.query_one(GalleryView)
+        columns, rows = gallery.capacity()
+        thumbs, selected = view_models.gallery_page(
+            self.service, self.split, self._members(), self._position(), columns * rows
+        )
+        only = self._label_filter()
+        gallery.border_subtitle = (
+            f"{self.split}{' · only ' + CLASS_NAMES[only] if only is not None else ''} · "
+            f"{self._position() + 1:,}/{len(self._members()):,} · Enter opens"
+        )
+        gallery.show(thumbs, selected, self.ascii_mode)
+
+    def _show_classes(self) -> None:
+        means, stds = self.service.class_images(self.split)
+        stats = self.service.split_stats(self.split)
+        board = self.query_one(ClassBoard)
+        board.show(list(CLASS_NAMES), means, stds, list(stats.class_counts.values()),
+                   self.class_cursor, self._label_filter(), self.ascii_mode)
+        self.query_one("#classes-view").border_subtitle = (
+            f"{self.split} · Enter or a digit filters by class · f picks"
+        )
+
+    def _show_lab(self) -> None:
+        modes = view_models.lab_modes(self.service, self.split, self.index)
+        charts = view_models.lab_charts(
+            self.service, self.split, self.index, self.service.norm_modes()[self.mode].key, 6
+        )
+        heading = (f"{self.split} split · garment {self.split}[{self.index}] · "
+                   "↑/↓ or o choose the mode (the before/after table uses it too)")
+        self.query_one(LabView).update(lab_renderable(
+            heading, modes, self.mode, charts, 2 if self.presenter else 4,
+            self.service.count(self.split),
+        ))
+
+    def _show_lesson(self) -> None:
+        version = self.runtime.tensorflow if self.runtime else None
+        steps = view_models.lesson_steps(self.service, self.split, self.index, version)
+        theme = "ansi_light" if not self.app.current_theme.dark else "ansi_dark"
+        self.query_one(LessonView).update(lesson_renderable(steps, self.lesson_line, theme))
+        self.query_one("#lesson-view").border_subtitle = (
+            f"{self.split}[{self.index}] · ↑/↓ move · fashion-tui lesson --export FILE.py"
+        )
+
+    def _show_similar(self) -> None:
+        view = self.query_one(SimilarView)
+        view.show(Text(f"Finding the look-alikes of {self.split}[{self.index}]…", style="dim"),
+                  [], 0, self.ascii_mode)
+        self.find_look_alikes(self.split, self.index)
+
+    @work(thread=True, exclusive=True, group="look-alikes")
+    def find_look_alikes(self, split: str, index: int) -> None:
+        """Search all 60,000 training garments off the UI thread (the first search builds
+        the index)."""
+        heading, thumbs = view_models.look_alike_page(self.service, split, index, LOOK_ALIKES)
+        self.app.call_from_thread(self._look_alikes_ready, split, index, heading, thumbs)
+
+    def _look_alikes_ready(
+        self, split: str, index: int, heading: Text, thumbs: list[Thumb]
+    ) -> None:
+        if (split, index) != (self.split, self.index) or self.view != "similar":
+            return  # the selection moved on while we searched
+        self._similar = [thumb.index for thumb in thumbs[1:]]
+        self.similar_cursor = min(self.similar_cursor, len(self._similar))
+        self.query_one(SimilarView).show(heading, thumbs, self.similar_cursor, self.ascii_mode)
 
     def _apply_pane(self) -> None:
         for pane_id in SIDE_PANES:
@@ -306,75 +500,108 @@ class MainScreen(Screen[None]):
         )
         self.query_one("#pane-tabs", Static).update(f"{tabs}  [dim]p: next pane[/]")
 
+    @on(GalleryView.Resized)
+    def _gallery_resized(self) -> None:
+        if self.view == "gallery":
+            self._refresh()
+
     def watch_split(self) -> None:
-        self._show_selection()
+        self._refresh()
         if self.service.stats_ready:
             self._show_stats()
 
     def watch_index(self) -> None:
-        self._show_selection()
+        self.similar_cursor = 0
+        self._refresh()
 
     def watch_cursor_row(self) -> None:
-        self._show_selection()
+        self._refresh()
 
     def watch_cursor_col(self) -> None:
-        self._show_selection()
+        self._refresh()
 
     def watch_zoom(self) -> None:
-        self._show_selection()
+        self._refresh()
 
     def watch_ascii_mode(self) -> None:
-        self._show_selection()
+        self._refresh()
+
+    def watch_mode(self) -> None:
+        self._refresh()
+
+    def watch_lesson_line(self) -> None:
+        self._refresh()
+
+    def watch_class_cursor(self) -> None:
+        self._refresh()
+
+    def watch_similar_cursor(self) -> None:
+        if self.view == "similar" and self._similar:
+            self.query_one(SimilarView).select(self.similar_cursor)
+
+    def watch_class_filter(self) -> None:
+        self._refresh()
+        if self.service.stats_ready:
+            self._show_stats()
+
+    def watch_view(self, old: str, new: str) -> None:
+        self.remove_class(f"-view-{old}")
+        self.add_class(f"-view-{new}")
+        self.call_after_refresh(self._refresh)
+
+    def watch_presenter(self, presenter: bool) -> None:
+        self.set_class(presenter, "-presenter")
+        self.call_after_refresh(self._refresh)
 
     def watch_pane(self) -> None:
         self._apply_pane()
 
     # ----- actions -------------------------------------------------------------------------
 
-    def _ready(self) -> bool:
-        if not self.service.is_loaded:
-            self.notify("The data is not loaded yet.", severity="warning", timeout=2)
-        return self.service.is_loaded
-
+    @needs_data
     def action_step(self, delta: int) -> None:
-        if self._ready():
-            self.index = (self.index + delta) % self.service.count(self.split)
+        """Move through the split, or through one class of it when a filter is in force."""
+        members = self._members()
+        position = self._position()
+        if members[position] != self.index:  # not a member yet: the first step lands on one
+            delta -= 1 if delta > 0 else 0
+        self.index = int(members[(position + delta) % len(members)])
 
+    @needs_data
     def action_toggle_split(self) -> None:
-        if self._ready():
-            other = SPLITS[(SPLITS.index(self.split) + 1) % len(SPLITS)]
-            problem = self.service.problem(other)
-            if problem is not None:
-                self.notify(f"The {other} split cannot be used: {problem}", severity="error",
-                            timeout=8)
-                return
-            self.set_reactive(MainScreen.index, min(self.index, self.service.count(other) - 1))
-            self.split = other
+        other = SPLITS[(SPLITS.index(self.split) + 1) % len(SPLITS)]
+        problem = self.service.problem(other)
+        if problem is not None:
+            self.notify(f"The {other} split cannot be used: {problem}", severity="error",
+                        timeout=8)
+            return
+        self.set_reactive(MainScreen.index, min(self.index, self.service.count(other) - 1))
+        self.split = other
+        self._snap_to_filter()
 
+    @needs_data
     def action_random(self) -> None:
-        if self._ready():
-            self.index = random.randrange(self.service.count(self.split))
+        self.index = int(random.choice(self._members()))
 
+    @needs_data
     def action_same_class(self, direction: int) -> None:
         """Jump to the next (or previous) garment with the same label, wrapping around."""
-        if not self._ready():
-            return
-        labels = self.service.labels(self.split)
-        label = labels[self.index]
-        count = len(labels)
-        order = [(self.index + direction * step) % count for step in range(1, count)]
-        for candidate in order:
-            if labels[candidate] == label:
-                self.index = candidate
-                return
+        label = int(self.service.labels(self.split)[self.index])
+        same = self.service.members(self.split, label)
+        position = int(np.searchsorted(same, self.index))  # self.index is a member
+        self.index = int(same[(position + direction) % len(same)])
 
+    @needs_data
     def action_goto(self) -> None:
-        if not self._ready():
-            return
-
         def chosen(index: int | None) -> None:
-            if index is not None:
-                self.index = index
+            if index is None:
+                return
+            only = self._label_filter()
+            if only is not None and self.service.labels(self.split)[index] != only:
+                self.notify(f"{self.split}[{index}] is not a {CLASS_NAMES[only]}: "
+                            "the class filter is cleared.", timeout=4)
+                self.class_filter = NO_FILTER
+            self.index = index
 
         dialog = GotoDialog(self.split, self.service.count(self.split), self.index)
         self.app.push_screen(dialog, chosen)
@@ -384,12 +611,116 @@ class MainScreen(Screen[None]):
         if self._cancel_download is not None:
             self.notify("A download is already running.", timeout=2)
             return
+        folder = self.service.explicit_folder
+        if folder is not None and not folder.is_dir():
+            self.notify(f"{folder} does not exist; check the path you gave.", severity="error")
+            return
         _source, searched = self.service.locate()
         self._start_download(True, searched)
 
-    def action_cancel_download(self) -> None:
+    def action_back(self) -> None:
+        """Escape: cancel a running download, else go back to the browse view."""
         if self._cancel_download is not None:
             self._cancel_download.set()
+        elif self.view != "browse":
+            self.view = "browse"
+
+    @needs_data
+    def action_view(self, view: str) -> None:
+        self.view = view
+
+    @needs_data
+    def action_next_view(self) -> None:
+        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+
+    def action_open(self) -> None:
+        """Enter: open what is selected in the gallery, the classes or the look-alikes."""
+        if not self.service.is_loaded:
+            return
+        if self.view == "gallery":
+            self.view = "browse"
+        elif self.view == "classes":
+            self.action_filter_class(self.class_cursor, toggle=False)
+            self.view = "gallery"
+        elif self.view == "similar" and 0 < self.similar_cursor <= len(self._similar):
+            target = self._similar[self.similar_cursor - 1]
+            self.class_filter = NO_FILTER
+            self.split = "train"
+            self.index = target
+            self.view = "browse"
+
+    def _snap_to_filter(self) -> None:
+        """Keep the selection inside the class filter: the first member at or after it."""
+        members = self._members()
+        if len(members) and self.index not in members:
+            self.index = int(members[self._position()])
+
+    @needs_data
+    def action_filter_class(self, label: int, toggle: bool = True) -> None:
+        """Show only `label` everywhere; the same digit again clears the filter."""
+        if toggle and self.class_filter == label:
+            self.class_filter = NO_FILTER
+            self.notify("Class filter cleared: all classes.", timeout=2)
+            return
+        self.class_filter = label
+        self.class_cursor = label
+        self._snap_to_filter()
+        self.notify(f"Only {CLASS_NAMES[label]} (press {label} again or f to clear).", timeout=3)
+
+    @needs_data
+    def action_pick_class(self) -> None:
+        counts = list(self.service.split_stats(self.split).class_counts.values())
+
+        def picked(label: int | None) -> None:
+            if label is None:
+                return
+            if label < 0:
+                self.class_filter = NO_FILTER
+            else:
+                self.action_filter_class(label, toggle=False)
+
+        self.app.push_screen(
+            ClassPicker(list(CLASS_NAMES), counts, self.class_filter), picked
+        )
+
+    @needs_data
+    def action_next_mode(self) -> None:
+        self.mode = (self.mode + 1) % len(self.service.norm_modes())
+
+    def action_toggle_presenter(self) -> None:
+        self.presenter = not self.presenter
+        self.notify("Presenter mode " + ("on: big pixels, 2 decimals" if self.presenter
+                                         else "off"), timeout=2)
+
+    def action_toggle_theme(self) -> None:
+        self.app.theme = "textual-light" if self.app.current_theme.dark else "textual-dark"
+        self.call_after_refresh(self._refresh)
+
+    @needs_data
+    def action_export_garment(self) -> None:
+        """Write the garment as a PNG (pixels kept square) and its values as CSV, here."""
+        from tui.exporting import write_csv, write_png
+
+        sample = self.service.sample(self.split, self.index)
+        stem = Path.cwd() / f"fashion-{self.split}-{self.index}"
+        try:
+            write_png(sample.image, stem.with_suffix(".png"))
+            write_csv(sample.image, self.service.normalized(self.split, self.index),
+                      stem.with_suffix(".csv"))
+        except OSError as error:
+            self.notify(f"Export failed: {error}", severity="error", timeout=8)
+            return
+        self.notify(f"Wrote {stem.name}.png and {stem.name}.csv in {stem.parent}", timeout=6)
+        self.query_one(ActivityLog).add(f"Exported {stem}.png and {stem}.csv", "ok")
+
+    def action_export_screen(self) -> None:
+        name = f"fashion-screen-{self.split}-{self.index}-{self.view}.svg"
+        try:
+            path = self.app.save_screenshot(filename=name, path=str(Path.cwd()))
+        except OSError as error:
+            self.notify(f"Screenshot failed: {error}", severity="error", timeout=8)
+            return
+        self.notify(f"Saved the screen as {path}", timeout=6)
 
     def action_toggle_ascii(self) -> None:
         self.ascii_mode = not self.ascii_mode
@@ -397,8 +728,13 @@ class MainScreen(Screen[None]):
     def max_zoom(self) -> int:
         """The largest zoom whose garment still fits the screen beside a side pane."""
         body = self.query_one("#body").size
-        fits = min((body.height - 2) // 14, (body.width - 30) // 28)
-        return max(1, min(MAX_ZOOM, fits))
+        side = 40 if self.presenter else 30  # room left for the table
+        fits = min((body.height - 2) // 14, (body.width - side) // 28)
+        return max(1, min(MAX_ZOOM if not self.presenter else 6, fits))
+
+    def _effective_zoom(self) -> int:
+        """Presenter mode fills the screen; otherwise the chosen zoom, as far as it fits."""
+        return self.max_zoom() if self.presenter else min(self.zoom, self.max_zoom())
 
     def action_zoom(self) -> None:
         limit = self.max_zoom()
@@ -408,11 +744,36 @@ class MainScreen(Screen[None]):
         self.zoom = min(self.zoom, limit) % limit + 1
 
     def action_next_pane(self) -> None:
+        if not self.has_class("-compact"):
+            self.notify("All panes are already showing; p switches panes in small terminals.",
+                        timeout=3)
+            return
         self.pane = SIDE_PANES[(SIDE_PANES.index(self.pane) + 1) % len(SIDE_PANES)]
 
     def action_move_cursor(self, rows: int, cols: int) -> None:
-        self.cursor_row = min(max(self.cursor_row + rows, 0), 27)
-        self.cursor_col = min(max(self.cursor_col + cols, 0), 27)
+        """Arrows move whatever the view selects: a pixel, a thumbnail, a class, a line."""
+        if self.view == "browse":
+            self.cursor_row = min(max(self.cursor_row + rows, 0), 27)
+            self.cursor_col = min(max(self.cursor_col + cols, 0), 27)
+        elif not self.service.is_loaded:
+            return
+        elif self.view == "gallery":
+            self.action_step(rows * self.query_one(GalleryView).capacity()[0] + cols)
+        elif self.view == "classes":
+            step = rows * self.query_one(ClassBoard).columns() + cols
+            self.class_cursor = min(max(self.class_cursor + step, 0), len(CLASS_NAMES) - 1)
+        elif self.view == "lab":
+            self.mode = (self.mode + rows + cols) % len(self.service.norm_modes())
+        elif self.view == "lesson":
+            self.lesson_line = min(max(self.lesson_line + rows + cols, 0), self._lesson_lines() - 1)
+        elif self.view == "similar" and self._similar:
+            step = rows * self.query_one(SimilarView).columns() + cols
+            self.similar_cursor = min(max(self.similar_cursor + step, 0), len(self._similar))
+
+    def _lesson_lines(self) -> int:
+        from tui.lesson import LESSON
+
+        return len(LESSON)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.key_help()))

@@ -17,6 +17,8 @@ def parse_index(text: str, count: int) -> int | str:
     text = text.strip().replace(",", "").replace("_", "")
     if not text:
         return "Type a number."
+    if text.isdigit() and len(text) > 12:
+        return f"That number is far too large: the last garment is {count - 1:,}."
     try:
         value = int(text)
     except ValueError:
@@ -41,7 +43,7 @@ class GotoDialog(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="goto-box"):
             yield Label(f"Go to which {self.split} garment? (0..{self.count - 1:,})")
-            yield Input(placeholder=str(self.current), id="goto-input")
+            yield Input(placeholder=f"an index, e.g. {min(42, self.count - 1)}", id="goto-input")
             yield Label("Enter to go, Escape to cancel", id="goto-error")
 
     @on(Input.Submitted)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from PIL import Image
-from rich.console import Console, ConsoleOptions, RenderResult
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.style import Style
 from rich.table import Table
@@ -124,3 +124,52 @@ def class_bars(counts: dict[str, int], width: int = 20) -> Table:
         bar = "█" * max(1 if count else 0, round(width * count / biggest))
         table.add_row(name, Text(bar, style="bold"), f"{count:,}")
     return table
+
+
+def thumbnail(image: np.ndarray, factor: int = 2) -> np.ndarray:
+    """The garment shrunk by `factor` (mean of each block), still uint8: a gallery thumbnail."""
+    side = image.shape[0] // factor
+    blocks = image[: side * factor, : side * factor].reshape(side, factor, side, factor)
+    shrunk: np.ndarray = np.rint(blocks.mean(axis=(1, 3))).astype(np.uint8)
+    return shrunk
+
+
+def garment_picture(image: np.ndarray, ascii_mode: bool, zoom: int = 1) -> RenderableType:
+    """Half-block pixels, or the ASCII ramp, for any uint8 image of even height."""
+    return ascii_garment(image, zoom) if ascii_mode else garment_pixels(image, zoom)
+
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+def histogram_chart(
+    counts: np.ndarray, height: int, low: str, high: str, title: str, bins: int = 32
+) -> Text:
+    """A vertical bar chart of a 256-value histogram in `bins` columns, `height` rows high.
+
+    The zero bin of Fashion-MNIST holds half of all pixels; it is clipped to the tallest other
+    bar and marked, so the shape of the rest stays visible.
+    """
+    grouped = counts.reshape(bins, -1).sum(axis=1).astype(np.float64)
+    clipped = False
+    if bins > 1 and grouped[0] > 0:
+        rest = grouped[1:].max()
+        if rest > 0 and grouped[0] > 2 * rest:
+            grouped[0], clipped = rest * 1.05, True
+    peak = grouped.max() or 1.0
+    levels = np.rint(grouped / peak * height * 8).astype(int)
+    text = Text(no_wrap=True)
+    text.append(f"{title}\n", style="bold")
+    for row in range(height, 0, -1):
+        line = ""
+        for level in levels:
+            fill = level - (row - 1) * 8
+            line += BLOCKS[max(0, min(8, fill))]
+        text.append(line, style="bold")
+        text.append("\n")
+    text.append(f"{low}{high:>{bins - len(low)}}\n", style="dim")
+    if clipped:
+        share = counts[: 256 // bins].sum() / max(counts.sum(), 1)
+        text.append(f"first bar clipped: it holds {share:.1%} of the pixels", style="dim italic")
+    text.rstrip()
+    return text

@@ -1,0 +1,55 @@
+"""Pick a class to filter by, or none: a short list that answers to arrows, Enter and digits."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
+
+ALL = -1
+
+
+class ClassPicker(ModalScreen[int | None]):
+    """Dismisses with a label (0..9), ALL to clear the filter, or None when cancelled."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    AUTO_FOCUS = "#class-options"
+
+    def __init__(self, names: list[str], counts: list[int], current: int) -> None:
+        super().__init__()
+        self.names = names
+        self.counts = counts
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        options = [Option("All classes (no filter)", id=str(ALL))]
+        options += [
+            Option(f"{label}  {name:<12} {count:>6,}", id=str(label))
+            for label, (name, count) in enumerate(zip(self.names, self.counts, strict=True))
+        ]
+        with Vertical(id="picker-box") as box:
+            box.border_title = "Show only one class"
+            yield OptionList(*options, id="class-options")
+            yield Label("Enter picks · a digit picks that class · Escape cancels",
+                        id="picker-keys")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).highlighted = self.current + 1
+
+    @on(OptionList.OptionSelected)
+    def picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id or ALL))
+
+    def on_key(self, event: object) -> None:
+        key = getattr(event, "character", None)
+        if key is not None and key.isdigit():
+            self.dismiss(int(key))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
