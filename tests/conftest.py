@@ -16,6 +16,8 @@ from tui.data_sources import FILE_STEMS
 from tui.runtime_info import RuntimeInfo
 
 REAL_FILES = tuple(f"{stem}.gz" for stem in FILE_STEMS)
+PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY",
+                   "https_proxy", "http_proxy", "all_proxy", "no_proxy")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -73,10 +75,13 @@ def real_data_dir() -> Path:
 def isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:
-    """No test reads or writes the real home or Keras cache, or follows $FASHION_MNIST_DIR."""
+    """No test reads or writes the real home, Keras or kagglehub cache or the checksum memory,
+    follows $FASHION_MNIST_DIR or a mirror, or sends a request through a proxy of the machine."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("KERAS_HOME", str(home / "keras-home"))
-    monkeypatch.delenv("FASHION_MNIST_DIR", raising=False)
-    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    for name in ("FASHION_MNIST_DIR", "FASHION_MNIST_MIRROR", "KAGGLEHUB_CACHE", "NO_COLOR",
+                 *PROXY_VARIABLES):
+        monkeypatch.delenv(name, raising=False)
     yield home

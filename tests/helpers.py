@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import io
 import itertools
+import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,8 +16,9 @@ import numpy as np
 
 from tui.data_service import FashionMnistService
 from tui.data_sources import FILE_STEMS
+from tui.downloader import DownloadError, Progress
 from tui.idx import write_idx
-from tui.runtime_info import DownloadError, RuntimeInfo
+from tui.runtime_info import RuntimeInfo
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -82,20 +84,75 @@ def fake_clock(step: float = 0.25) -> Callable[[], float]:
     return lambda: next(ticks) * step
 
 
-def refuse_download() -> None:
+# The signature of tui.downloader.download_dataset, as the service calls it.
+Downloader = Callable[
+    [Path, Mapping[str, str] | None, Callable[[Progress], None] | None,
+     threading.Event | None, bool],
+    list[str],
+]
+
+
+def refuse_download(
+    target: Path,
+    environ: Mapping[str, str] | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
+    force: bool = False,
+) -> list[str]:
     """A downloader for tests: never touches the network."""
     raise DownloadError("offline (test downloader)")
 
 
+@dataclass
+class DownloadCall:
+    """What the service passed to the downloader."""
+
+    target: Path
+    environ: Mapping[str, str] | None
+    has_progress: bool
+    cancel: threading.Event | None
+    force: bool
+
+
+@dataclass
+class RecordingDownloader:
+    """A downloader that records each call, then runs `effect(call, progress)`.
+
+    `effect` may write files, report progress, wait on the cancel event or raise.
+    """
+
+    effect: Callable[[DownloadCall, Callable[[Progress], None] | None], list[str]] = (
+        lambda _call, _progress: []
+    )
+    calls: list[DownloadCall] = field(default_factory=list)
+
+    def __call__(
+        self,
+        target: Path,
+        environ: Mapping[str, str] | None = None,
+        progress: Callable[[Progress], None] | None = None,
+        cancel: threading.Event | None = None,
+        force: bool = False,
+    ) -> list[str]:
+        call = DownloadCall(target, environ, progress is not None, cancel, force)
+        self.calls.append(call)
+        return self.effect(call, progress)
+
+
 def make_service(
-    data_dir: Path,
+    data_dir: Path | None,
     runtime: RuntimeInfo = FIXED_RUNTIME,
-    downloader: Callable[[], None] = refuse_download,
+    downloader: Downloader = refuse_download,
     clock: Callable[[], float] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> FashionMnistService:
-    """A service that needs no TensorFlow, no network and no real time."""
+    """A service that needs no TensorFlow, no network and no real time.
+
+    With `data_dir` None the automatic places are searched (in `environ`, else os.environ).
+    """
     return FashionMnistService(
         data_dir=data_dir,
+        environ=environ,
         runtime_probe=lambda: runtime,
         downloader=downloader,
         clock=clock or fake_clock(),
@@ -110,17 +167,18 @@ class AppFactory:
 
     def __call__(
         self,
-        data_dir: Path,
+        data_dir: Path | None,
         *,
         split: str = "train",
         index: int = 0,
         ascii_mode: bool = False,
-        downloader: Callable[[], None] = refuse_download,
+        downloader: Downloader = refuse_download,
         clock: Callable[[], float] | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> FashionApp:
         from tui.app import FashionApp  # lazily: Textual stays out of the headless tests
 
-        service = make_service(data_dir, self.runtime, downloader, clock)
+        service = make_service(data_dir, self.runtime, downloader, clock, environ)
         return FashionApp(service, split=split, index=index, ascii_mode=ascii_mode)
 
 

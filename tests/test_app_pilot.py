@@ -5,7 +5,6 @@ from __future__ import annotations
 import inspect
 import random
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,6 @@ from helpers import (
     screen_text,
     settle,
     squeeze,
-    write_tiny_dataset,
 )
 from textual.app import App
 from textual.pilot import Pilot
@@ -28,7 +26,6 @@ from textual.widgets import Input, Label
 
 from tui.data_service import CLASS_NAMES
 from tui.main_screen import MainScreen
-from tui.runtime_info import DownloadError
 from widgets.garment_view import GarmentView
 from widgets.goto_dialog import GotoDialog
 from widgets.help_screen import HelpScreen
@@ -344,10 +341,15 @@ async def test_help_opens_and_escape_closes(make_app: AppFactory, tiny_dataset: 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "question_mark")
-        assert isinstance(app.screen, HelpScreen)
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
         shown = screen_text(app)
-        for description in ("Next", "Prev", "Go to", "Random", "Zoom"):
+        for description in ("Next", "Prev", "Go to", "Random"):
             assert description in shown
+        # The list is longer than the screen now (it scrolls): the rest is checked as given.
+        described = [description for _key, description in help_screen.keys]
+        for description in ("Zoom", "Download the data", "Cancel download / back"):
+            assert description in described
         await press(pilot, "escape")
         assert isinstance(app.screen, MainScreen)
         await press(pilot, "question_mark")
@@ -378,7 +380,9 @@ async def test_q_quits(make_app: AppFactory, tiny_dataset: Path) -> None:
     assert app.return_code == 0
 
 
-async def test_keys_before_the_data_is_loaded(make_app: AppFactory, tiny_dataset: Path) -> None:
+async def test_keys_before_the_data_is_loaded_are_replayed(
+    make_app: AppFactory, tiny_dataset: Path
+) -> None:
     release = threading.Event()
     ticks = fake_clock()
 
@@ -391,98 +395,26 @@ async def test_keys_before_the_data_is_loaded(make_app: AppFactory, tiny_dataset
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             assert not app.service.is_loaded
-            keys = ["j", "k", "t", "g", "r", "n", "N", "right_square_bracket",
-                    "left_square_bracket", "z", "p", "up", "J", "L", "question_mark", "escape"]
-            await press(pilot, *keys)
+            # Keys that need no data act at once; the help opens and closes.
+            await press(pilot, "z", "p", "up", "J", "L", "question_mark", "escape")
+            assert isinstance(app.screen, MainScreen)
+            # Keys that need the data wait for it, in order.
+            await press(pilot, "j", "j", "t", "k")
             assert app.is_running
             assert isinstance(app.screen, MainScreen)
             assert not app.service.is_loaded
-            assert any("not loaded" in n.message for n in app._notifications)
+            assert (main_screen(app).split, main_screen(app).index) == ("train", 0)
             release.set()
             await settle(pilot)
-            assert (main_screen(app).split, main_screen(app).index) == ("train", 0)
-            assert title(app) == expected_title("train", 0)
+            # train 0 -> 1 -> 2, then test (index kept: 2), then back one: test[1].
+            assert (main_screen(app).split, main_screen(app).index) == ("test", 1)
+            assert title(app) == expected_title("test", 1)
+            assert main_screen(app).pending == []
     finally:
         release.set()
 
 
-# ----- missing or bad data -----------------------------------------------------------------
-
-
-def recording(effect: Callable[[], None]) -> tuple[Callable[[], None], list[int]]:
-    calls: list[int] = []
-
-    def downloader() -> None:
-        calls.append(1)
-        effect()
-
-    return downloader, calls
-
-
-async def test_missing_data_names_the_place_and_data_dir(
-    make_app: AppFactory, tmp_path: Path
-) -> None:
-    empty = tmp_path / "empty"
-    empty.mkdir()
-
-    def fail() -> None:
-        raise DownloadError("no route to host (test)")
-
-    downloader, calls = recording(fail)
-    app = make_app(empty, downloader=downloader)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, until=lambda _app: bool(calls))
-        await pilot.pause()
-        shown = squeeze(screen_text(app))
-        assert calls == [1]
-        assert not app.service.is_loaded
-        assert squeeze(str(empty)) in shown
-        assert "--data-dir" in shown
-        assert squeeze("no route to host (test)") in shown + squeeze(log_text(app))
-        await press(pilot, "j", "g")  # browsing keys must not crash without data
-        assert isinstance(app.screen, MainScreen)
-        await press(pilot, "q")
-        assert not app.is_running
-
-
-async def test_download_that_brings_the_files_is_then_loaded(
-    make_app: AppFactory, tmp_path: Path
-) -> None:
-    target = tmp_path / "fetched"
-    target.mkdir()
-    downloader, calls = recording(lambda: write_tiny_dataset(target) and None)
-    app = make_app(target, downloader=downloader)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        assert calls == [1]
-        assert title(app) == expected_title("train", 0)
-
-
-async def test_download_without_files_says_no_data(make_app: AppFactory, tmp_path: Path) -> None:
-    target = tmp_path / "still-empty"
-    target.mkdir()
-    downloader, calls = recording(lambda: None)
-    app = make_app(target, downloader=downloader)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, until=lambda _app: bool(calls))
-        await pilot.pause()
-        assert not app.service.is_loaded
-        shown = squeeze(screen_text(app))
-        assert squeeze(str(target)) in shown
-        assert "--data-dir" in shown
-
-
-async def test_bad_data_file_is_named_on_screen(make_app: AppFactory, tiny_dataset: Path) -> None:
-    bad = tiny_dataset / "t10k-labels-idx1-ubyte.gz"
-    bad.write_bytes(bad.read_bytes()[:12])
-    app = make_app(tiny_dataset)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, until=lambda a: "truncated" in log_text(a))
-        await pilot.pause()
-        assert not app.service.is_loaded
-        assert squeeze(str(bad)) in squeeze(screen_text(app))
-        await press(pilot, "q")
-        assert not app.is_running
+# Missing, damaged and downloaded data: see test_app_data_flows.py.
 
 
 # ----- layout ------------------------------------------------------------------------------

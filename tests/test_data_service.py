@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import Arrays, fake_clock, make_service, write_tiny_dataset
+from helpers import Arrays, RecordingDownloader, fake_clock, make_service, write_tiny_dataset
 
 from tui import data_sources
 from tui.data_service import (
@@ -15,6 +15,7 @@ from tui.data_service import (
     NORMALIZER,
     DataNotFoundError,
     FashionMnistService,
+    SplitUnavailableError,
     pixel_histogram,
     stats_from_arrays,
 )
@@ -28,8 +29,9 @@ from tui.data_sources import (
     locate,
     missing_data_message,
 )
+from tui.downloader import DownloadError
 from tui.idx import DataFileError, write_idx
-from tui.runtime_info import DownloadError, RuntimeInfo
+from tui.runtime_info import RuntimeInfo
 
 TMP_FALLBACK = Path("/tmp/.keras/datasets/fashion-mnist")
 
@@ -156,6 +158,8 @@ def test_missing_data_message_names_every_place_and_the_fix(tmp_path: Path) -> N
     for candidate in searched:
         assert str(candidate.directory) in message
     assert "--data-dir" in message
+    assert "fashion-tui download" in message
+    assert f"{searched[0].directory}: no such folder" in message  # each place with its reason
 
 
 # ----- loading -------------------------------------------------------------------------------
@@ -206,47 +210,77 @@ def test_swapped_images_and_labels_names_the_file(tiny_dataset: Path) -> None:
     images.rename(swap)
     labels.rename(images)
     swap.rename(labels)
-    with pytest.raises(DataFileError) as caught:
-        make_service(tiny_dataset).load()
-    assert caught.value.path.name in {images.name, labels.name}
-    assert caught.value.path.name in str(caught.value)
-    assert "swapped" in str(caught.value)
+    service = make_service(tiny_dataset)
+    report = service.load()
+    problem = report.problems["train"]
+    assert problem.path == images
+    assert problem.path.name in str(problem)
+    assert "swapped" in str(problem)
+    assert service.splits == ("test",)
+    assert service.count("test") == 5  # the other split stays usable
 
 
-def test_truncated_file_in_dataset_is_named(tiny_dataset: Path) -> None:
+def test_truncated_file_in_dataset_is_named(tiny_dataset: Path, tiny: Arrays) -> None:
     path = tiny_dataset / "t10k-images-idx3-ubyte.gz"
     path.write_bytes(path.read_bytes()[:-10])
     service = make_service(tiny_dataset)
+    report = service.load()
+    assert set(report.problems) == {"test"}
+    assert service.problem("test") is report.problems["test"]
+    assert report.problems["test"].path == path
+    assert "truncated" in report.problems["test"].reason
+    assert report.counts == {"train": 12}
+    assert service.problem("train") is None
+    assert np.array_equal(service.sample("train", 2).image, tiny["train"][0][2])
+    with pytest.raises(SplitUnavailableError) as caught:
+        service.sample("test", 0)
+    assert caught.value.split == "test"
+    assert path.name in str(caught.value)
+    with pytest.raises(SplitUnavailableError):
+        service.count("test")
+    assert any(path.name in warning for warning in report.warnings())
+
+
+def test_both_splits_broken_raises_the_first_problem(tiny_dataset: Path) -> None:
+    train = tiny_dataset / "train-labels-idx1-ubyte.gz"
+    test = tiny_dataset / "t10k-labels-idx1-ubyte.gz"
+    train.write_bytes(b"")
+    test.write_bytes(test.read_bytes()[:-4])
+    service = make_service(tiny_dataset)
     with pytest.raises(DataFileError) as caught:
         service.load()
-    assert caught.value.path == path
-    assert "truncated" in caught.value.reason
+    assert caught.value.path == train  # train comes first
+    assert "empty" in caught.value.reason
     assert not service.is_loaded
 
 
 def test_empty_file_in_dataset_is_named(tiny_dataset: Path) -> None:
     path = tiny_dataset / "train-labels-idx1-ubyte.gz"
     path.write_bytes(b"")
-    with pytest.raises(DataFileError) as caught:
-        make_service(tiny_dataset).load()
-    assert caught.value.path == path
+    report = make_service(tiny_dataset).load()
+    assert report.problems["train"].path == path
+    assert "empty" in report.problems["train"].reason
+    assert report.counts == {"test": 5}
 
 
 def test_label_count_mismatch(tiny_dataset: Path, tiny: Arrays) -> None:
     path = tiny_dataset / "train-labels-idx1-ubyte.gz"
     write_idx(path, tiny["train"][1][:-1])
-    with pytest.raises(DataFileError) as caught:
-        make_service(tiny_dataset).load()
-    assert caught.value.path == path
-    assert "11" in caught.value.reason and "12" in caught.value.reason
+    report = make_service(tiny_dataset).load()
+    problem = report.problems["train"]
+    assert problem.path == path
+    assert "11" in problem.reason and "12" in problem.reason
+    assert report.counts == {"test": 5}
 
 
 def test_label_above_nine_in_dataset(tiny_dataset: Path, tiny: Arrays) -> None:
     labels = tiny["test"][1].copy()
     labels[2] = 12
     write_idx(tiny_dataset / "t10k-labels-idx1-ubyte.gz", labels)
-    with pytest.raises(DataFileError, match="12"):
-        make_service(tiny_dataset).load()
+    report = make_service(tiny_dataset).load()
+    assert "12" in report.problems["test"].reason
+    assert report.problems["test"].path.name == "t10k-labels-idx1-ubyte.gz"
+    assert report.counts == {"train": 12}
 
 
 def test_failed_reload_keeps_previous_data(tiny_dataset: Path, tmp_path: Path) -> None:
@@ -254,6 +288,7 @@ def test_failed_reload_keeps_previous_data(tiny_dataset: Path, tmp_path: Path) -
     broken = tmp_path / "broken"
     shutil.copytree(tiny_dataset, broken)
     (broken / "train-images-idx3-ubyte.gz").write_bytes(b"\x1f\x8b\x08")
+    (broken / "t10k-labels-idx1-ubyte.gz").write_bytes(b"")
     source = data_sources.Candidate("--data-dir", broken)
     with pytest.raises(DataFileError):
         service.load_from(source)
@@ -265,10 +300,10 @@ def test_empty_split_is_refused_when_loading(tiny_dataset: Path) -> None:
     write_idx(tiny_dataset / "t10k-images-idx3-ubyte.gz", np.zeros((0, 28, 28), np.uint8))
     write_idx(tiny_dataset / "t10k-labels-idx1-ubyte.gz", np.zeros(0, np.uint8))
     service = make_service(tiny_dataset)
-    with pytest.raises(DataFileError) as caught:
-        service.load()
-    assert caught.value.path.name == "t10k-images-idx3-ubyte.gz"
-    assert "no images" in caught.value.reason
+    report = service.load()
+    assert report.problems["test"].path.name == "t10k-images-idx3-ubyte.gz"
+    assert "no images" in report.problems["test"].reason
+    assert service.splits == ("train",)
 
 
 # ----- samples and /255.0 --------------------------------------------------------------------
@@ -405,20 +440,34 @@ def test_pixel_histogram_is_chunk_independent(tiny: Arrays, chunk: int) -> None:
 
 
 def test_download_and_runtime_use_injected_callables(tmp_path: Path) -> None:
-    calls: list[str] = []
     info = RuntimeInfo(python="3.11.7", numpy="2.4.6")
-
-    def downloader() -> None:
-        calls.append("download")
-
+    downloader = RecordingDownloader(lambda _call, _progress: ["t10k-labels-idx1-ubyte.gz"])
+    env = {"KERAS_HOME": str(tmp_path / "k")}
     service = FashionMnistService(
-        data_dir=tmp_path, environ={"KERAS_HOME": str(tmp_path / "k")},
-        runtime_probe=lambda: info, downloader=downloader,
+        environ=env, runtime_probe=lambda: info, downloader=downloader,
     )
-    service.download()
-    assert calls == ["download"]
+    assert service.download() == ["t10k-labels-idx1-ubyte.gz"]
+    assert service.download(force=True) == ["t10k-labels-idx1-ubyte.gz"]
+    keras_cache = tmp_path / "k" / "datasets" / "fashion-mnist"
+    assert [(c.target, c.force) for c in downloader.calls] == [
+        (keras_cache, False), (keras_cache, True),
+    ]
+    assert downloader.calls[0].environ is env
     assert service.runtime_info() is info
-    assert service.download_target() == tmp_path / "k" / "datasets" / "fashion-mnist"
+    assert service.download_target() == keras_cache
+
+
+def test_download_target_is_the_folder_the_user_named(tmp_path: Path) -> None:
+    env = {"KERAS_HOME": str(tmp_path / "k"), "FASHION_MNIST_DIR": str(tmp_path / "env")}
+    downloader = RecordingDownloader()
+    explicit = FashionMnistService(data_dir=tmp_path / "mine", environ=env,
+                                   downloader=downloader)
+    assert explicit.download_target() == tmp_path / "mine"
+    from_env = FashionMnistService(environ=env, downloader=downloader)
+    assert from_env.download_target() == tmp_path / "env"
+    from_env.download(progress=print)
+    assert downloader.calls[0].target == tmp_path / "env"
+    assert downloader.calls[0].has_progress
 
 
 def test_download_error_propagates(tmp_path: Path) -> None:

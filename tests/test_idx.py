@@ -10,13 +10,16 @@ import numpy as np
 import pytest
 
 from tui.idx import (
+    FETCH_AGAIN,
     IMAGES_MAGIC,
     LABELS_MAGIC,
     DataFileError,
+    idx_bytes,
     parse_images,
     parse_labels,
     peek_count,
     read_file_bytes,
+    what_it_looks_like,
     write_idx,
 )
 
@@ -95,11 +98,77 @@ def test_magic_of_images_file_read_as_labels(tmp_path: Path) -> None:
 
 
 def test_unknown_magic_is_reported_with_its_value(tmp_path: Path) -> None:
-    path = tmp_path / "x"
-    path.write_bytes(struct.pack(">4I", 1234, 1, 28, 28) + bytes(784))
+    path = tmp_path / "x.gz"
+    path.write_bytes(gzip.compress(struct.pack(">4I", 1234, 1, 28, 28) + bytes(784)))
     with pytest.raises(DataFileError) as caught:
         load_images(path)
     assert "1234" in caught.value.reason
+
+
+def test_uncompressed_file_with_unknown_magic_is_neither_gzip_nor_idx(tmp_path: Path) -> None:
+    path = tmp_path / "x"
+    path.write_bytes(struct.pack(">4I", 1234, 1, 28, 28) + bytes(784))
+    with pytest.raises(DataFileError) as caught:
+        read_file_bytes(path)
+    assert caught.value.path == path
+    assert "neither gzip nor IDX" in caught.value.reason
+    assert "00 00 04 d2" in caught.value.reason  # 1234, as the first bytes
+    assert caught.value.fix == FETCH_AGAIN
+
+
+def test_magic_is_checked_before_the_length(tmp_path: Path) -> None:
+    # Eight bytes: a whole labels header, too short for an images header. The wrong kind of
+    # file is the useful thing to say, not "too short".
+    path = tmp_path / "train-images-idx3-ubyte"
+    path.write_bytes(struct.pack(">2I", LABELS_MAGIC, 0))
+    with pytest.raises(DataFileError) as caught:
+        load_images(path)
+    assert "labels file" in caught.value.reason
+    assert "too short" not in caught.value.reason
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"<!DOCTYPE html><html><body>Sign in to continue</body></html>", "HTML page"),
+        (b"\n  <html><head><title>Proxy</title></head></html>", "HTML page"),
+        (b"<?xml version='1.0'?><Error><Code>AccessDenied</Code></Error>", "XML document"),
+        (b"PK\x03\x04" + bytes(40), "ZIP archive"),
+        (b'{"error": "not found"}', "JSON document"),
+        (b"404 Not Found\n", "text file"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(20), "neither gzip nor IDX"),
+    ],
+    ids=["html", "html-indented", "xml", "zip", "json", "text", "png"],
+)
+def test_non_gzip_content_is_named_in_plain_words(
+    tmp_path: Path, content: bytes, words: str
+) -> None:
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    path.write_bytes(content)
+    assert words in what_it_looks_like(content)
+    with pytest.raises(DataFileError) as caught:
+        read_file_bytes(path)
+    assert caught.value.path == path
+    assert words in caught.value.reason
+    assert "download --force" in str(caught.value)
+
+
+def test_text_description_quotes_the_start() -> None:
+    assert "Not Found" in what_it_looks_like(b"404 Not Found")
+    assert "89 50 4e 47" in what_it_looks_like(b"\x89PNG\r\n")
+
+
+def test_idx_bytes_is_what_write_idx_writes(tmp_path: Path) -> None:
+    data = images(2)
+    labels = np.array([3, 1], dtype=np.uint8)
+    assert idx_bytes(data)[:16] == struct.pack(">4I", IMAGES_MAGIC, 2, 28, 28)
+    assert idx_bytes(labels) == struct.pack(">2I", LABELS_MAGIC, 2) + bytes([3, 1])
+    write_idx(tmp_path / "i", data, compress=False)
+    write_idx(tmp_path / "i.gz", data)
+    assert (tmp_path / "i").read_bytes() == idx_bytes(data)
+    assert gzip.decompress((tmp_path / "i.gz").read_bytes()) == idx_bytes(data)
+    with pytest.raises(KeyError):
+        idx_bytes(np.zeros((2, 2), dtype=np.uint8))  # 2-D arrays have no IDX kind of ours
 
 
 def test_empty_file(tmp_path: Path) -> None:
@@ -128,7 +197,8 @@ def test_truncated_gzip_is_a_data_file_error(tmp_path: Path, keep: float) -> Non
         read_file_bytes(path)
     assert caught.value.path == path
     assert "gzip" in caught.value.reason
-    assert "fetch it again" in str(caught.value)
+    assert FETCH_AGAIN in str(caught.value)
+    assert "download --force" in caught.value.fix
 
 
 def test_corrupt_gzip_crc_is_a_data_file_error(tmp_path: Path) -> None:

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +51,8 @@ def test_decompressed_files_match_the_reference_hashes(real_data_dir: Path) -> N
 def test_shapes_dtypes_and_counts(real: FashionMnistService) -> None:
     assert real.report is not None
     assert real.report.counts == {"train": 60000, "test": 10000}
+    assert real.report.original is True  # the checksums of the original Fashion-MNIST
+    assert real.report.problems == {} and real.report.warnings() == []
     for split, count in (("train", 60000), ("test", 10000)):
         stats = real.split_stats(split)
         assert stats.count == count
@@ -145,45 +142,5 @@ def test_cli_show_0_json(real_data_dir: Path, capsys: pytest.CaptureFixture[str]
     assert np.array_equal(normalized, raw / 255.0)  # exactly, after the JSON round trip
 
 
-KERAS_SCRIPT = textwrap.dedent(
-    """
-    import sys
-    import numpy as np
-    import keras
-
-    (x_train, y_train), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()
-    np.savez(sys.argv[1], x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    """
-)
-
-
-@pytest.mark.slow
-def test_keras_loads_the_same_arrays(
-    real_data_dir: Path, real: FashionMnistService, tmp_path: Path
-) -> None:
-    keras_home = tmp_path / "keras-home"
-    cache = keras_home / "datasets" / "fashion-mnist"
-    cache.mkdir(parents=True)
-    for name in DECOMPRESSED_SHA256:
-        shutil.copyfile(real_data_dir / name, cache / name)
-    before = {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in cache.iterdir()}
-    out = tmp_path / "keras.npz"
-    env = dict(os.environ, KERAS_HOME=str(keras_home), TF_CPP_MIN_LOG_LEVEL="3",
-               # Should Keras try to download anyway, fail at once instead of leaving the machine.
-               HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9",
-               https_proxy="http://127.0.0.1:9", http_proxy="http://127.0.0.1:9",
-               NO_PROXY="", no_proxy="", CUDA_VISIBLE_DEVICES="")
-    result = subprocess.run(
-        [sys.executable, "-c", KERAS_SCRIPT, str(out)], env=env, capture_output=True,
-        text=True, timeout=300, check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "Downloading data from" not in result.stdout + result.stderr
-    after = {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in cache.iterdir()}
-    assert after == before  # Keras read the cached files and wrote nothing
-    with np.load(out) as keras_arrays:
-        for split, prefix in (("train", "train"), ("test", "test")):
-            ours_images = np.stack([real.sample(split, i).image for i in range(real.count(split))])
-            assert keras_arrays[f"x_{prefix}"].dtype == np.uint8
-            assert np.array_equal(keras_arrays[f"x_{prefix}"], ours_images)
-            assert np.array_equal(keras_arrays[f"y_{prefix}"], real.labels(split))
+# Keras reading the same files and finding the same arrays: see test_download.py, which
+# downloads the real files through a local mirror first and then runs Keras on them.

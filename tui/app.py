@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import signal
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -13,6 +16,7 @@ from textual.screen import Screen
 from tui.data_service import FashionMnistService
 from tui.main_screen import MainScreen
 from tui.runtime_info import stop_children
+from tui.terminal import TerminalProfile
 
 
 class FashionApp(App[None]):
@@ -30,15 +34,18 @@ class FashionApp(App[None]):
         split: str = "train",
         index: int = 0,
         ascii_mode: bool | None = None,
+        profile: TerminalProfile | None = None,
     ) -> None:
+        """`profile` says what the terminal can show (tui.terminal.detect); tests pass none."""
         super().__init__()
         self.service = service
         self._split = split
         self._index = index
         self._ascii_mode = bool(os.environ.get("NO_COLOR")) if ascii_mode is None else ascii_mode
+        self.profile = profile
 
     def get_default_screen(self) -> Screen[None]:
-        return MainScreen(self.service, self._split, self._index, self._ascii_mode)
+        return MainScreen(self.service, self._split, self._index, self._ascii_mode, self.profile)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every browsing action by name in the command palette (ctrl+p)."""
@@ -52,6 +59,14 @@ class FashionApp(App[None]):
                     binding.description, f"Key: {key}",
                     lambda action=action: screen.run_action(action),
                 )
+
+    def on_mount(self) -> None:
+        """SIGHUP (an SSH link dropped) and SIGTERM end the app the normal way, so the terminal
+        is restored and no child process is left behind."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, self.exit)
 
     def on_unmount(self) -> None:
         stop_children()

@@ -358,7 +358,9 @@ def run_app(args: argparse.Namespace) -> None:
 
     check_index_in_header(args.data_dir, args.split, args.index)  # now, not after the UI starts
     service = FashionMnistService(data_dir=args.data_dir)
-    FashionApp(service, split=args.split, index=args.index).run()
+    from tui.terminal import detect
+
+    FashionApp(service, split=args.split, index=args.index, profile=detect()).run()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,9 @@ def read_csv_split(path: Path) -> tuple[np.ndarray, np.ndarray]:
             header = stream.readline()
             if not header.lower().startswith(b"label"):
                 raise DataFileError(path, "has no 'label,pixel1,...' header line", FIX)
-            table = np.loadtxt(stream, delimiter=",", dtype=np.int32, ndmin=2)
+            with warnings.catch_warnings():  # "no data" is reported below, in our words
+                warnings.simplefilter("ignore", UserWarning)
+                table = np.loadtxt(stream, delimiter=",", dtype=np.int32, ndmin=2)
     except PermissionError:
         raise DataFileError(path, "permission denied", "Make it readable (chmod a+r).") from None
     except OSError as error:

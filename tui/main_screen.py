@@ -30,6 +30,14 @@ from tui.data_sources import SPLITS, Candidate, missing_data_message
 from tui.downloader import DownloadCancelled, DownloadError, Progress
 from tui.idx import DataFileError
 from tui.runtime_info import RuntimeInfo
+from tui.terminal import (
+    ASCII,
+    RENDER_MODES,
+    RENDER_TITLES,
+    TRUECOLOR,
+    TerminalProfile,
+    describe,
+)
 from widgets.activity_log import ActivityLog
 from widgets.class_board import ClassBoard
 from widgets.class_picker import ClassPicker
@@ -46,6 +54,7 @@ from widgets.stats_pane import StatsPane
 
 SIDE_PANES = ("table", "stats", "log")
 PANE_TITLES = {"table": "Before/after", "stats": "Stats", "log": "Log"}
+TINY_WIDTH, TINY_HEIGHT = 34, 12  # below this a notice replaces the screen
 WIDE_MIN_WIDTH = 100
 WIDE_MIN_HEIGHT = 34
 MAX_ZOOM = 3
@@ -87,6 +96,7 @@ class MainScreen(Screen[None]):
         Binding("g", "goto", "Go to"),
         Binding("r", "random", "Random"),
         Binding("a", "toggle_ascii", "ASCII"),
+        Binding("w", "cycle_drawing", "Next drawing mode (colours)", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("v", "next_view", "Views"),
         Binding("b", "view('browse')", "Browse view", show=False),
@@ -125,6 +135,7 @@ class MainScreen(Screen[None]):
     cursor_col: reactive[int] = reactive(14, init=False)
     zoom: reactive[int] = reactive(1, init=False)
     ascii_mode: reactive[bool] = reactive(False, init=False)
+    render_mode: reactive[str] = reactive(TRUECOLOR, init=False)
     pane: reactive[str] = reactive("table", init=False)
     view: reactive[str] = reactive("browse", init=False)
     class_filter: reactive[int] = reactive(NO_FILTER, init=False)
@@ -135,7 +146,12 @@ class MainScreen(Screen[None]):
     presenter: reactive[bool] = reactive(False, init=False)
 
     def __init__(
-        self, service: FashionMnistService, split: str, index: int, ascii_mode: bool
+        self,
+        service: FashionMnistService,
+        split: str,
+        index: int,
+        ascii_mode: bool,
+        profile: TerminalProfile | None = None,
     ) -> None:
         super().__init__()
         self.service = service
@@ -145,9 +161,13 @@ class MainScreen(Screen[None]):
         self._cancel_download: threading.Event | None = None
         self._similar: list[int] = []  # the indexes shown in the look-alikes view
         self.pending: list[Callable[[], None]] = []  # keys pressed before the data arrived
-        self.set_reactive(MainScreen.ascii_mode, ascii_mode)
+        self.profile = profile or TerminalProfile("truecolor", TRUECOLOR, True, "assumed")
+        self.set_reactive(MainScreen.ascii_mode, ascii_mode or self.profile.render_mode == ASCII)
+        if self.profile.render_mode != ASCII:
+            self.set_reactive(MainScreen.render_mode, self.profile.render_mode)
 
     def compose(self) -> ComposeResult:
+        yield Static(id="too-small")
         yield Header(icon="▞")
         with Container(id="body"):
             with Vertical(id="notice-box"):
@@ -182,20 +202,38 @@ class MainScreen(Screen[None]):
             self.query_one(f"#{view_id}").border_title = title
         self._apply_pane()
         self.add_class("-view-browse")
+        self.query_one(ActivityLog).add(describe(self.profile))
         self.call_after_refresh(self.load_data)
 
     def on_resize(self) -> None:
         compact = self.size.width < WIDE_MIN_WIDTH or self.size.height < WIDE_MIN_HEIGHT
         self.set_class(compact, "-compact")
+        tiny = self.size.width < TINY_WIDTH or self.size.height < TINY_HEIGHT
+        self.set_class(tiny, "-tiny")
+        if tiny:  # the state is untouched; everything comes back when the window grows
+            self.query_one("#too-small", Static).update(
+                f"Too small ({self.size.width}x{self.size.height}): "
+                f"make the window at least {TINY_WIDTH}x{TINY_HEIGHT}."
+            )
         if self.zoom > 1 or self.presenter or self.view != "browse":
             self.call_after_refresh(self._refresh)  # the zoom that fits may have changed
 
     # ----- workers -------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="data")
-    def load_data(self) -> None:
-        """Find and read the data, or start a download; every outcome becomes visible words."""
+    def load_data(self, after_download: bool = False) -> None:
+        """Find and read the data, or start a download; every outcome becomes visible words.
+
+        After a download, finding nothing is reported rather than downloading again.
+        """
         source, searched = self.service.locate()
+        if source is None and after_download:
+            self.app.call_from_thread(
+                self._show_problem, "No data",
+                missing_data_message(searched) + "\n\nThe download finished, yet the files "
+                "are not where they should be.",
+            )
+            return
         if source is None and self.service.explicit_folder is not None:
             # A folder the user named (maybe mistyped): say what is wrong, never fill it
             # uninvited.
@@ -251,7 +289,7 @@ class MainScreen(Screen[None]):
             f"Downloaded {', '.join(fetched)}" if fetched else "All four files were already there",
             "ok",
         )
-        self.app.call_from_thread(self.load_data)
+        self.app.call_from_thread(self.load_data, True)
 
     @work(thread=True, exclusive=True, group="runtime")
     def probe_runtime(self) -> None:
@@ -405,7 +443,7 @@ class MainScreen(Screen[None]):
         frame = GarmentFrame(
             image=sample.image, title=f"{sample.split}[{sample.index}] {sample.label_name}",
             subtitle=f"label {sample.label} · {where}", zoom=self._effective_zoom(),
-            cursor=cursor, ascii_mode=self.ascii_mode,
+            cursor=cursor, mode=self.drawing,
         )
         accent = Color.parse(self.app.current_theme.accent or "magenta").rgb
         self.query_one(GarmentView).show(frame, accent)
@@ -436,14 +474,14 @@ class MainScreen(Screen[None]):
             f"{self.split}{' · only ' + CLASS_NAMES[only] if only is not None else ''} · "
             f"{self._position() + 1:,}/{len(self._members()):,} · Enter opens"
         )
-        gallery.show(thumbs, selected, self.ascii_mode)
+        gallery.show(thumbs, selected, self.drawing)
 
     def _show_classes(self) -> None:
         means, stds = self.service.class_images(self.split)
         stats = self.service.split_stats(self.split)
         board = self.query_one(ClassBoard)
         board.show(list(CLASS_NAMES), means, stds, list(stats.class_counts.values()),
-                   self.class_cursor, self._label_filter(), self.ascii_mode)
+                   self.class_cursor, self._label_filter(), self.drawing)
         self.query_one("#classes-view").border_subtitle = (
             f"{self.split} · Enter or a digit filters by class · f picks"
         )
@@ -472,7 +510,7 @@ class MainScreen(Screen[None]):
     def _show_similar(self) -> None:
         view = self.query_one(SimilarView)
         view.show(Text(f"Finding the look-alikes of {self.split}[{self.index}]…", style="dim"),
-                  [], 0, self.ascii_mode)
+                  [], 0, self.drawing)
         self.find_look_alikes(self.split, self.index)
 
     @work(thread=True, exclusive=True, group="look-alikes")
@@ -489,7 +527,7 @@ class MainScreen(Screen[None]):
             return  # the selection moved on while we searched
         self._similar = [thumb.index for thumb in thumbs[1:]]
         self.similar_cursor = min(self.similar_cursor, len(self._similar))
-        self.query_one(SimilarView).show(heading, thumbs, self.similar_cursor, self.ascii_mode)
+        self.query_one(SimilarView).show(heading, thumbs, self.similar_cursor, self.drawing)
 
     def _apply_pane(self) -> None:
         for pane_id in SIDE_PANES:
@@ -525,6 +563,14 @@ class MainScreen(Screen[None]):
 
     def watch_ascii_mode(self) -> None:
         self._refresh()
+
+    def watch_render_mode(self) -> None:
+        self._refresh()
+
+    @property
+    def drawing(self) -> str:
+        """How garments are drawn now: the ASCII ramp when `a` is on, else the colour mode."""
+        return ASCII if self.ascii_mode else self.render_mode
 
     def watch_mode(self) -> None:
         self._refresh()
@@ -724,6 +770,19 @@ class MainScreen(Screen[None]):
 
     def action_toggle_ascii(self) -> None:
         self.ascii_mode = not self.ascii_mode
+
+    def action_cycle_drawing(self) -> None:
+        """w: true colour, 256-colour greys, shaded blocks, ASCII, and round again."""
+        modes = [m for m in RENDER_MODES if self.profile.unicode or m == ASCII]
+        current = modes.index(self.drawing) if self.drawing in modes else -1
+        following = modes[(current + 1) % len(modes)]
+        if following == ASCII:
+            self.ascii_mode = True
+        else:
+            self.ascii_mode = False
+            self.render_mode = following
+        self.notify(f"Garments drawn with {RENDER_TITLES[following]}", timeout=2)
+        self.query_one(ActivityLog).add(f"Drawing mode: {RENDER_TITLES[following]} (by hand)")
 
     def max_zoom(self) -> int:
         """The largest zoom whose garment still fits the screen beside a side pane."""

@@ -14,7 +14,18 @@ from tui.app import FashionApp
 from tui.data_service import FashionMnistService
 from tui.main_screen import MainScreen
 
-SIZES = {"main-120x40.svg": (120, 40), "main-80x24.svg": (80, 24)}
+WIDE, SMALL = (120, 40), (80, 24)
+SHOTS: dict[str, tuple[tuple[int, int], tuple[str, ...]]] = {
+    "main-120x40.svg": (WIDE, ()),
+    "main-80x24.svg": (SMALL, ()),
+    "gallery-120x40.svg": (WIDE, ("i",)),
+    "classes-120x40.svg": (WIDE, ("c",)),
+    "lab-120x40.svg": (WIDE, ("m", "down", "down", "down")),
+    "lesson-120x40.svg": (WIDE, ("l", "down", "down", "down", "down")),
+    "look-alikes-120x40.svg": (WIDE, ("g", "1", "2", "enter", "s")),
+    "presenter-120x40.svg": (WIDE, ("P",)),
+    "gallery-80x24.svg": (SMALL, ("4", "i")),
+}
 
 
 async def capture(path: Path, size: tuple[int, int], keys: tuple[str, ...] = ()) -> None:
@@ -26,6 +37,8 @@ async def capture(path: Path, size: tuple[int, int], keys: tuple[str, ...] = ())
             await pilot.pause(0.2)
         for key in keys:
             await pilot.press(key)
+            await pilot.pause(0.1)
+        await app.workers.wait_for_complete()
         await pilot.pause(0.3)
         if screen.problem:
             raise SystemExit(f"no screenshot: {screen.problem}")
@@ -35,8 +48,8 @@ async def capture(path: Path, size: tuple[int, int], keys: tuple[str, ...] = ())
 def main(argv: list[str]) -> int:
     folder = Path(argv[0] if argv else "screenshots")
     folder.mkdir(parents=True, exist_ok=True)
-    for name, size in SIZES.items():
-        asyncio.run(capture(folder / name, size))
+    for name, (size, keys) in SHOTS.items():
+        asyncio.run(capture(folder / name, size, keys))
         print(f"wrote {folder / name}")
     return 0
 

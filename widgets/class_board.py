@@ -16,7 +16,7 @@ BAR_WIDTH = 16
 
 def class_cell(
     label: int, name: str, mean: np.ndarray, std: np.ndarray, count: int, biggest: int,
-    selected: bool, filtered: bool, ascii_mode: bool,
+    selected: bool, filtered: bool, mode: str,
 ) -> RenderableType:
     """One class: heading, mean image beside its spread (std, doubled to be visible), a bar."""
     heading = Text(f"{label} {name}", style="reverse bold" if selected else "bold")
@@ -27,8 +27,8 @@ def class_cell(
     pictures.add_column(width=14)
     mean_img = thumbnail(np.rint(mean).astype(np.uint8))
     spread_img = thumbnail(np.clip(np.rint(std * 2), 0, 255).astype(np.uint8))
-    pictures.add_row(garment_picture(mean_img, ascii_mode),
-                     garment_picture(spread_img, ascii_mode))
+    pictures.add_row(garment_picture(mean_img, mode),
+                     garment_picture(spread_img, mode))
     pictures.add_row(Text("mean", style="dim"), Text("spread", style="dim"))
     bar = "█" * max(1 if count else 0, round(BAR_WIDTH * count / max(biggest, 1)))
     balance = Text(f"{bar:<{BAR_WIDTH}} {count:,}", no_wrap=True)
@@ -60,12 +60,12 @@ standard deviation of each pixel, doubled so it shows), and how many garments it
 
     def show(
         self, names: list[str], means: np.ndarray, stds: np.ndarray, counts: list[int],
-        selected: int, filtered: int | None, ascii_mode: bool,
+        selected: int, filtered: int | None, mode: str,
     ) -> None:
         biggest = max(counts, default=0)
         self._cells = [
             class_cell(label, name, means[label], stds[label], counts[label], biggest,
-                       label == selected, label == filtered, ascii_mode)
+                       label == selected, label == filtered, mode)
             for label, name in enumerate(names)
         ]
         self.refresh(layout=True)

@@ -31,7 +31,7 @@ class Thumb:
 
 
 def gallery_grid(
-    thumbs: list[Thumb], selected: int, columns: int, ascii_mode: bool
+    thumbs: list[Thumb], selected: int, columns: int, mode: str
 ) -> RenderableType:
     """Thumbnails in rows of `columns`; the selected one has a reversed caption and arrows."""
     grid = Table.grid(padding=(0, 2, 1, 0))
@@ -42,7 +42,7 @@ def gallery_grid(
         is_selected = position == selected
         caption = Text(thumb.caption[:THUMB_WIDTH].ljust(THUMB_WIDTH), no_wrap=True,
                        style="reverse bold" if is_selected else ("bold" if thumb.marked else "dim"))
-        lines: list[RenderableType] = [garment_picture(thumbnail(thumb.image), ascii_mode),
+        lines: list[RenderableType] = [garment_picture(thumbnail(thumb.image), mode),
                                        caption]
         if thumb.detail:
             lines.append(Text(thumb.detail[:THUMB_WIDTH], style="dim", no_wrap=True))
@@ -83,7 +83,7 @@ A screenful of garments; the selected one is the garment of every other view.
         super().__init__(id=id, classes=classes)
         self._thumbs: list[Thumb] = []
         self._selected = 0
-        self._ascii = False
+        self._mode = "truecolor"
 
     def capacity(self) -> tuple[int, int]:
         """(columns, rows) of thumbnails that fit the content area, at least 1x1."""
@@ -93,12 +93,12 @@ A screenful of garments; the selected one is the garment of every other view.
     def on_resize(self, event: Resize) -> None:
         self.post_message(self.Resized(*self.capacity()))
 
-    def show(self, thumbs: list[Thumb], selected: int, ascii_mode: bool) -> None:
-        self._thumbs, self._selected, self._ascii = thumbs, selected, ascii_mode
+    def show(self, thumbs: list[Thumb], selected: int, mode: str) -> None:
+        self._thumbs, self._selected, self._mode = thumbs, selected, mode
         self.refresh()
 
     def render(self) -> RenderableType:
         if not self._thumbs:
             return Text("No garments to show.", style="dim")
         columns = self.capacity()[0]
-        return gallery_grid(self._thumbs, self._selected, columns, self._ascii)
+        return gallery_grid(self._thumbs, self._selected, columns, self._mode)

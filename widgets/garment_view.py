@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from textual.widgets import Static
 
-from widgets.renderers import ascii_garment, garment_pixels
+from widgets.renderers import garment_picture
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class GarmentFrame:
     subtitle: str
     zoom: int = 1
     cursor: tuple[int, int] | None = None
-    ascii_mode: bool = False
+    mode: str = "truecolor"  # how to draw it: truecolor, 256, shades or ascii
 
 
 class GarmentView(Static):
@@ -42,10 +42,9 @@ The highlighted pixel is the table's cursor.
         """Draw `frame`; `cursor_rgb` is the theme's accent, passed in by the screen."""
         self.border_title = frame.title
         self.border_subtitle = frame.subtitle
-        if frame.ascii_mode:
-            self.update(ascii_garment(frame.image, frame.zoom, frame.cursor))
-        else:
-            self.update(garment_pixels(frame.image, frame.zoom, frame.cursor, cursor_rgb))
+        self.update(
+            garment_picture(frame.image, frame.mode, frame.zoom, frame.cursor, cursor_rgb)
+        )
 
     def show_message(self, title: str, message: str) -> None:
         """Words instead of a garment: while loading, or when the data is missing."""

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import numpy as np
 from PIL import Image
+from rich.color import Color
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.measure import Measurement
+from rich.segment import Segment
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from rich_pixels import HalfcellRenderer, Pixels
 
 ASCII_RAMP = " .:-=+*#%@"  # dark to bright: blank paper, then ever denser ink
+SHADE_RAMP = " ░▒▓█"  # the same, with shaded blocks: needs Unicode but no colour
 
 
 class MeasuredPixels:
@@ -46,14 +49,59 @@ def garment_pixels(
     return MeasuredPixels(Pixels.from_image(rgb, resize=size, renderer=HalfcellRenderer()), size[0])
 
 
-def ascii_garment(image: np.ndarray, zoom: int = 1, cursor: tuple[int, int] | None = None) -> Text:
-    """The same footprint as `garment_pixels`, drawn with an ASCII ramp for colourless terminals.
+def _palette_greys() -> tuple[np.ndarray, np.ndarray]:
+    """The xterm 256-colour palette's 30 greys: (grey levels, palette numbers)."""
+    cube = [(0, 16), (95, 59), (135, 102), (175, 145), (215, 188), (255, 231)]
+    ramp = [(8 + 10 * i, 232 + i) for i in range(24)]
+    pairs = sorted(cube + ramp)
+    return np.array([v for v, _ in pairs]), np.array([n for _, n in pairs])
+
+
+_LEVELS, _NUMBERS = _palette_greys()
+# For each grey 0..255, the palette number of the nearest of the 30 palette greys: nearest in
+# value, so a gradient keeps its order.
+_GAPS = np.abs(np.arange(256)[:, None] - _LEVELS[None, :])
+PALETTE_LUT: np.ndarray = _NUMBERS[_GAPS.argmin(axis=1)]
+
+
+def palette_garment(
+    image: np.ndarray,
+    zoom: int = 1,
+    cursor: tuple[int, int] | None = None,
+    cursor_color: tuple[int, int, int] = (255, 0, 255),
+) -> MeasuredPixels:
+    """Half-block pixels in the 256-colour palette's own greys, for terminals without true
+    colour (the usual SSH case): no downgrading by the terminal, which would band them."""
+    big = np.repeat(np.repeat(image, zoom, axis=0), zoom, axis=1)
+    numbers = PALETTE_LUT[big]
+    mark = np.zeros(big.shape, dtype=bool)
+    if cursor is not None:
+        row, col = cursor[0] * zoom, cursor[1] * zoom
+        mark[row:row + zoom, col:col + zoom] = True
+    accent = Color.from_rgb(*cursor_color)
+    segments: list[Segment] = []
+    for top in range(0, big.shape[0], 2):
+        for col in range(big.shape[1]):
+            upper = accent if mark[top, col] else Color.from_ansi(int(numbers[top, col]))
+            lower = accent if mark[top + 1, col] else Color.from_ansi(int(numbers[top + 1, col]))
+            segments.append(Segment("▄", Style(color=lower, bgcolor=upper)))
+        segments.append(Segment("\n"))
+    return MeasuredPixels(Pixels.from_segments(segments), big.shape[1])
+
+
+def ascii_garment(
+    image: np.ndarray, zoom: int = 1, cursor: tuple[int, int] | None = None,
+    ramp: str | None = None,
+) -> Text:
+    """The same footprint as `garment_pixels`, drawn with an ASCII ramp for colourless terminals
+    (or, with `ramp=SHADE_RAMP`, shaded blocks).
 
     Each character stands for two stacked pixels (their mean), so the picture keeps its shape.
     """
     scaled = np.repeat(np.repeat(image.astype(np.float64), zoom, axis=0), zoom, axis=1)
     pairs = scaled.reshape(scaled.shape[0] // 2, 2, scaled.shape[1]).mean(axis=1)
-    levels = np.minimum((pairs / 256.0 * len(ASCII_RAMP)).astype(int), len(ASCII_RAMP) - 1)
+    ramp = ramp or ASCII_RAMP
+    levels = np.minimum((pairs / 256.0 * len(ramp)).astype(int), len(ramp) - 1)
     text = Text(no_wrap=True, overflow="crop")
     cursor_rows = range(0)
     if cursor is not None:
@@ -62,7 +110,7 @@ def ascii_garment(image: np.ndarray, zoom: int = 1, cursor: tuple[int, int] | No
         if text_row:
             text.append("\n")
         line_start = len(text)
-        text.append("".join(ASCII_RAMP[level] for level in row_levels))
+        text.append("".join(ramp[level] for level in row_levels))
         if cursor is not None and text_row in cursor_rows:
             start = line_start + cursor[1] * zoom
             text.stylize("reverse", start, start + zoom)
@@ -134,9 +182,22 @@ def thumbnail(image: np.ndarray, factor: int = 2) -> np.ndarray:
     return shrunk
 
 
-def garment_picture(image: np.ndarray, ascii_mode: bool, zoom: int = 1) -> RenderableType:
-    """Half-block pixels, or the ASCII ramp, for any uint8 image of even height."""
-    return ascii_garment(image, zoom) if ascii_mode else garment_pixels(image, zoom)
+def garment_picture(
+    image: np.ndarray,
+    mode: str,
+    zoom: int = 1,
+    cursor: tuple[int, int] | None = None,
+    cursor_color: tuple[int, int, int] = (255, 0, 255),
+) -> RenderableType:
+    """Any uint8 image of even height, drawn the way `mode` says (see tui.terminal):
+    "truecolor", "256", "shades" or "ascii"."""
+    if mode == "ascii":
+        return ascii_garment(image, zoom, cursor)
+    if mode == "shades":
+        return ascii_garment(image, zoom, cursor, SHADE_RAMP)
+    if mode == "256":
+        return palette_garment(image, zoom, cursor, cursor_color)
+    return garment_pixels(image, zoom, cursor, cursor_color)
 
 
 BLOCKS = " ▁▂▃▄▅▆▇█"

@@ -31,20 +31,20 @@ nearest-neighbour classifier gets wrong.
         self._heading = Text("Select a garment and press s.", style="dim")
         self._thumbs: list[Thumb] = []
         self._selected = 0
-        self._ascii = False
+        self._mode = "truecolor"
 
     def columns(self) -> int:
         return max(1, (self.content_size.width + 2) // CELL_WIDTH)
 
-    def show(self, heading: Text, thumbs: list[Thumb], selected: int, ascii_mode: bool) -> None:
+    def show(self, heading: Text, thumbs: list[Thumb], selected: int, mode: str) -> None:
         self._heading, self._thumbs = heading, thumbs
-        self._selected, self._ascii = selected, ascii_mode
+        self._selected, self._mode = selected, mode
         self.refresh()
 
     def render(self) -> RenderableType:
         if not self._thumbs:
             return self._heading
-        grid = gallery_grid(self._thumbs, self._selected, self.columns(), self._ascii)
+        grid = gallery_grid(self._thumbs, self._selected, self.columns(), self._mode)
         return Group(self._heading, Text(""), grid)
 
     def select(self, position: int) -> None:
