@@ -8,7 +8,9 @@ non-zero exit code, never a traceback.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +23,6 @@ from tui.data_sources import SPLIT_FILES, SPLITS, find_file, missing_data_line
 from tui.exporting import MAX_SCALE, ExportError, write_csv, write_png, write_text_atomically
 from tui.idx import DataFileError, peek_count
 from tui.lesson import script
-from tui.neighbors import Neighbor, NeighborIndex
 
 EXIT_USAGE = 2
 EXIT_DATA = 3
@@ -130,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lesson.add_argument("--split", choices=SPLITS, default=argparse.SUPPRESS)
     lesson.add_argument("--index", type=non_negative_int, default=argparse.SUPPRESS)
+
+    serve = commands.add_parser(
+        "serve", parents=[common], help="run the app in a web browser (textual-serve)"
+    )
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=port_number, default=8000, help="port (default 8000)")
 
     download = commands.add_parser(
         "download", parents=[common],
@@ -264,20 +272,19 @@ def cmd_neighbors(args: argparse.Namespace) -> None:
     except IndexError as error:
         raise CliError(str(error), EXIT_USAGE) from None
     train_labels = service.labels("train")
-    exclude = sample.index if sample.split == "train" else None
-    found = NeighborIndex(service.images("train")).query(sample.image, args.k, exclude=exclude)
+    found = service.look_alikes(sample.split, sample.index, args.k)
     if args.json:
         print(json.dumps([
-            {"split": "train", "index": n.index, "label": int(train_labels[n.index]),
-             "label_name": CLASS_NAMES[train_labels[n.index]], "distance": n.distance}
-            for n in found
+            {"split": "train", "index": index, "label": int(train_labels[index]),
+             "label_name": CLASS_NAMES[train_labels[index]], "distance": distance}
+            for index, distance in found
         ], indent=2))
         return
     print(neighbors_table(sample.split, sample.index, sample.label, found, train_labels))
 
 
 def neighbors_table(
-    split: str, index: int, label: int, found: list[Neighbor], train_labels: np.ndarray
+    split: str, index: int, label: int, found: list[tuple[int, float]], train_labels: np.ndarray
 ) -> str:
     """The look-alikes as aligned text; `*` marks a class other than the query's."""
     name = f"{split}[{index}]"
@@ -287,12 +294,11 @@ def neighbors_table(
         f"{'rank':>4}  {'index':>6}  {'class':<12} {'distance':>9}",
     ]
     differs = False
-    for rank, neighbor in enumerate(found, start=1):
-        other = int(train_labels[neighbor.index])
+    for rank, (neighbor, distance) in enumerate(found, start=1):
+        other = int(train_labels[neighbor])
         mark = " *" if other != label else ""
         differs = differs or other != label
-        lines.append(f"{rank:>4}  {neighbor.index:>6}  {CLASS_NAMES[other]:<12} "
-                     f"{neighbor.distance:>9.2f}{mark}")
+        lines.append(f"{rank:>4}  {neighbor:>6}  {CLASS_NAMES[other]:<12} {distance:>9.2f}{mark}")
     if not found:
         lines.append("  (the training split holds no other garment)")
     if differs:
@@ -353,6 +359,47 @@ def cmd_download(args: argparse.Namespace) -> None:
         print(f"All four files are already in {target}; --force replaces damaged ones")
 
 
+def port_number(text: str) -> int:
+    value = non_negative_int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port (1..65535)")
+    return value
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve_command(data_dir: Path | None) -> str:
+    """The shell command textual-serve runs for each browser tab: this same program."""
+    parts = [sys.executable, "-m", "tui"]
+    if data_dir is not None:
+        parts += ["--data-dir", str(data_dir.expanduser().resolve())]
+    return shlex.join(parts)
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    """Serve the app to a browser: a classroom's projector, or a machine without a terminal."""
+    from textual_serve.server import Server
+
+    if not is_loopback(args.host):
+        warn(f"listening on {args.host}: anyone who can reach this machine on port {args.port} "
+             "can use the app. Use --host 127.0.0.1 to keep it to this machine.")
+    print(f"Serving fashion-tui at http://{args.host}:{args.port} (Ctrl+C stops)",
+          file=sys.stderr)
+    try:
+        Server(serve_command(args.data_dir), host=args.host, port=args.port,
+               title="fashion-tui").serve()
+    except OSError as error:
+        raise CliError(f"cannot listen on {args.host}:{args.port}: {error.strerror}") from None
+
+
 def run_app(args: argparse.Namespace) -> None:
     from tui.app import FashionApp
 
@@ -369,7 +416,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.data_dir = None
     handlers = {
         "info": cmd_info, "stats": cmd_stats, "show": cmd_show, "neighbors": cmd_neighbors,
-        "lesson": cmd_lesson, "download": cmd_download, None: run_app,
+        "lesson": cmd_lesson, "download": cmd_download, "serve": cmd_serve, None: run_app,
     }
     try:
         handlers[args.command](args)

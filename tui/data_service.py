@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,23 +28,25 @@ from tui.data_sources import (
     keras_cache_dir,
     locate,
 )
-from tui.downloader import Progress, download_dataset
 from tui.histogram import pixel_histogram
-from tui.kaggle_csv import read_csv_split
-from tui.neighbors import NeighborIndex
 from tui.runtime_info import RuntimeInfo
+
+if TYPE_CHECKING:  # imported where used: they are not needed to show the first garment
+    from tui.downloader import Progress
+    from tui.neighbors import NeighborIndex
+
+    # download_dataset's signature: (target, environ, progress, cancel, force) -> names fetched
+    Downloader = Callable[
+        [Path, Mapping[str, str] | None, Callable[[Progress], None] | None,
+         threading.Event | None, bool],
+        list[str],
+    ]
 
 CLASS_NAMES: tuple[str, ...] = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )
 NORMALIZER = 255.0  # the tutorial's constant: 255 must map to exactly 1.0
-# download_dataset's signature: (target, environ, progress, cancel, force) -> names fetched
-Downloader = Callable[
-    [Path, Mapping[str, str] | None, Callable[[Progress], None] | None,
-     threading.Event | None, bool],
-    list[str],
-]
 
 
 class SplitUnavailableError(Exception):
@@ -146,13 +149,15 @@ def stats_from_arrays(split: str, images: np.ndarray, labels: np.ndarray) -> Spl
     """Compute split statistics from a pixel histogram: exact, and no float64 copy of the split."""
     histogram = pixel_histogram(images).astype(np.float64)
     values = np.arange(256, dtype=np.float64)
-    total = histogram.sum()
+    total = histogram.sum() or 1.0  # no images (a class one split lacks): all figures 0
     mean = float((histogram * values).sum() / total)
     std = float(np.sqrt((histogram * (values - mean) ** 2).sum() / total))
     normalized = values / NORMALIZER
     norm_mean = float((histogram * normalized).sum() / total)
     norm_std = float(np.sqrt((histogram * (normalized - norm_mean) ** 2).sum() / total))
     present = np.flatnonzero(histogram)
+    if not len(present):
+        present = np.zeros(1, dtype=np.int64)
     counts = np.bincount(labels, minlength=len(CLASS_NAMES))
     return SplitStats(
         split=split,
@@ -225,6 +230,23 @@ class FashionMnistService:
         """Find the first place that holds the four files, and list every place searched."""
         return locate(self._data_dir, self._environ)
 
+    def preview(self, source: Candidate, split: str, index: int) -> Sample | None:
+        """`split[index]` read straight from the IDX files without loading them (only the
+        first few thousand garments are cheap), so the first frame can show it at once. The
+        full, checked load replaces it; None when there is no cheap way or anything is odd."""
+        if source.layout == KAGGLE_CSV or index > 5000:
+            return None
+        image_stem, label_stem = SPLIT_FILES[split]
+        image_path = find_file(source.directory, image_stem)
+        label_path = find_file(source.directory, label_stem)
+        if image_path is None or label_path is None:
+            return None
+        found = idx.peek_item(image_path, label_path, index)
+        if found is None:
+            return None
+        image, label = found
+        return Sample(split=split, index=index, label=label, image=image)
+
     def load(self) -> LoadReport:
         """Find and read both splits; raise DataNotFoundError or idx.DataFileError."""
         source, searched = self.locate()
@@ -270,6 +292,8 @@ class FashionMnistService:
         """(images, labels, whether both match the original's checksums) for one split."""
         if source.layout == KAGGLE_CSV:
             path = source.directory / CSV_FILES[split]
+            from tui.kaggle_csv import read_csv_split
+
             images, labels = read_csv_split(path)
             image_stem, label_stem = SPLIT_FILES[split]
             is_original = (  # the same bytes as the original IDX files would hold
@@ -444,6 +468,8 @@ class FashionMnistService:
         (index, distance), nearest first, never the garment itself. The first call builds the
         index (squared norms of the training split, about 0.1 s)."""
         if self._neighbors is None:
+            from tui.neighbors import NeighborIndex
+
             self._neighbors = NeighborIndex(self._require("train"))
         exclude = index if split == "train" else None
         found = self._neighbors.query(self.sample(split, index).image, k, exclude)
@@ -470,6 +496,8 @@ class FashionMnistService:
 
         Returns the names fetched; raises downloader.DownloadError or DownloadCancelled.
         """
+        from tui.downloader import download_dataset
+
         fetch = self._downloader or download_dataset
         return fetch(self.download_target(), self._environ, progress, cancel, force)
 

@@ -84,19 +84,46 @@ def read_file_bytes(path: Path) -> bytes:
     raise DataFileError(path, reason, FETCH_AGAIN)
 
 
-def peek_count(path: Path) -> int | None:
-    """The item count in an IDX file's header, reading 16 bytes; None when unreadable."""
+def peek_bytes(path: Path, count: int) -> bytes | None:
+    """The first `count` decompressed bytes of `path` (gzip or plain), None when unreadable.
+
+    Only as much of the gzip stream is inflated as those bytes need: cheap for the header, or
+    for the first garments before the whole file is read.
+    """
     try:
         with path.open("rb") as raw:
             magic = raw.read(2)
             raw.seek(0)
             stream = gzip.GzipFile(fileobj=raw) if magic == GZIP_MAGIC else raw
-            header = stream.read(8)
+            return stream.read(count)
     except (OSError, EOFError, zlib.error):
         return None
-    if len(header) < 8:
+
+
+def peek_count(path: Path) -> int | None:
+    """The item count in an IDX file's header, reading 16 bytes; None when unreadable."""
+    header = peek_bytes(path, 8)
+    if header is None or len(header) < 8:
         return None
     return int(struct.unpack(">I", header[4:8])[0])
+
+
+def peek_item(
+    image_path: Path, label_path: Path, index: int
+) -> tuple[np.ndarray, int] | None:
+    """One garment and its label straight from the files, before they are loaded and checked:
+    a preview for the first frame. None when anything looks wrong (the full load says what)."""
+    side = IMAGE_SIDE * IMAGE_SIDE
+    images = peek_bytes(image_path, 16 + side * (index + 1))
+    labels = peek_bytes(label_path, 8 + index + 1)
+    if images is None or labels is None or len(images) < 16 + side * (index + 1):
+        return None
+    if images[:4] != IDX_MAGIC_BYTES[0] or labels[:4] != IDX_MAGIC_BYTES[1]:
+        return None
+    if len(labels) < 8 + index + 1 or labels[8 + index] > 9:
+        return None
+    pixels = np.frombuffer(images, dtype=np.uint8, offset=16 + side * index, count=side)
+    return pixels.reshape(IMAGE_SIDE, IMAGE_SIDE), int(labels[8 + index])
 
 
 def _header(path: Path, content: bytes, magic: int, dims: int) -> tuple[int, ...]:

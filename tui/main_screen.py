@@ -11,7 +11,7 @@ import random
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 import numpy as np
 from rich.text import Text
@@ -24,10 +24,8 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 
-from tui import view_models
-from tui.data_service import CLASS_NAMES, FashionMnistService, LoadReport
+from tui.data_service import CLASS_NAMES, NORMALIZER, FashionMnistService, LoadReport, Sample
 from tui.data_sources import SPLITS, Candidate, missing_data_message
-from tui.downloader import DownloadCancelled, DownloadError, Progress
 from tui.idx import DataFileError
 from tui.runtime_info import RuntimeInfo
 from tui.terminal import (
@@ -51,6 +49,9 @@ from widgets.lesson_view import LessonView, lesson_renderable
 from widgets.pixel_table import PixelTable
 from widgets.similar_view import SimilarView
 from widgets.stats_pane import StatsPane
+
+if TYPE_CHECKING:
+    from tui.downloader import Progress
 
 SIDE_PANES = ("table", "stats", "log")
 PANE_TITLES = {"table": "Before/after", "stats": "Stats", "log": "Log"}
@@ -248,6 +249,9 @@ class MainScreen(Screen[None]):
             self.app.call_from_thread(self._start_download, False, searched)
             return
         self._log_from_thread(f"Reading {source.describe()}")
+        preview = self.service.preview(source, *self._start)
+        if preview is not None:
+            self.app.call_from_thread(self._show_preview, preview)
         try:
             report = self.service.load_from(source)
         except DataFileError as error:
@@ -261,6 +265,8 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="download")
     def download_data(self, force: bool, searched: list[Candidate]) -> None:
         """Fetch the files with a progress bar; Escape cancels, and then nothing is left behind."""
+        from tui.downloader import DownloadCancelled, DownloadError
+
         self._cancel_download = threading.Event()
         try:
             fetched = self.service.download(
@@ -346,6 +352,20 @@ class MainScreen(Screen[None]):
             ),
             answered,
         )
+
+    def _show_preview(self, sample: Sample) -> None:
+        """The first garment, read ahead of the full load: the garment and its values only."""
+        if self.service.is_loaded or self.view != "browse":
+            return
+        cursor = (self.cursor_row, self.cursor_col)
+        title = f"{sample.split}[{sample.index}] {sample.label_name}"
+        self.sub_title = title
+        accent = Color.parse(self.app.current_theme.accent or "magenta").rgb
+        self.query_one(GarmentView).show(GarmentFrame(
+            image=sample.image, title=title, subtitle=f"label {sample.label} · loading the rest…",
+            zoom=self._effective_zoom(), cursor=cursor, mode=self.drawing,
+        ), accent)
+        self.query_one(PixelTable).show(sample.image, sample.image / NORMALIZER, cursor)
 
     def _data_ready(self, report: LoadReport) -> None:
         self.remove_class("-notice", "-downloading")
@@ -464,6 +484,8 @@ class MainScreen(Screen[None]):
         pane.show(stats, self.split)
 
     def _show_gallery(self) -> None:
+        from tui import view_models
+
         gallery = self.query_one(GalleryView)
         columns, rows = gallery.capacity()
         thumbs, selected = view_models.gallery_page(
@@ -487,6 +509,8 @@ class MainScreen(Screen[None]):
         )
 
     def _show_lab(self) -> None:
+        from tui import view_models
+
         modes = view_models.lab_modes(self.service, self.split, self.index)
         charts = view_models.lab_charts(
             self.service, self.split, self.index, self.service.norm_modes()[self.mode].key, 6
@@ -499,6 +523,8 @@ class MainScreen(Screen[None]):
         ))
 
     def _show_lesson(self) -> None:
+        from tui import view_models
+
         version = self.runtime.tensorflow if self.runtime else None
         steps = view_models.lesson_steps(self.service, self.split, self.index, version)
         theme = "ansi_light" if not self.app.current_theme.dark else "ansi_dark"
@@ -517,6 +543,8 @@ class MainScreen(Screen[None]):
     def find_look_alikes(self, split: str, index: int) -> None:
         """Search all 60,000 training garments off the UI thread (the first search builds
         the index)."""
+        from tui import view_models
+
         heading, thumbs = view_models.look_alike_page(self.service, split, index, LOOK_ALIKES)
         self.app.call_from_thread(self._look_alikes_ready, split, index, heading, thumbs)
 
@@ -621,6 +649,11 @@ class MainScreen(Screen[None]):
             self.notify(f"The {other} split cannot be used: {problem}", severity="error",
                         timeout=8)
             return
+        only = self._label_filter()
+        if only is not None and not len(self.service.members(other, only)):
+            self.notify(f"The {other} split has no {CLASS_NAMES[only]}: the filter is cleared.",
+                        timeout=4)
+            self.set_reactive(MainScreen.class_filter, NO_FILTER)
         self.set_reactive(MainScreen.index, min(self.index, self.service.count(other) - 1))
         self.split = other
         self._snap_to_filter()
@@ -707,6 +740,10 @@ class MainScreen(Screen[None]):
         if toggle and self.class_filter == label:
             self.class_filter = NO_FILTER
             self.notify("Class filter cleared: all classes.", timeout=2)
+            return
+        if not len(self.service.members(self.split, label)):
+            self.notify(f"The {self.split} split has no {CLASS_NAMES[label]}.",
+                        severity="warning", timeout=4)
             return
         self.class_filter = label
         self.class_cursor = label

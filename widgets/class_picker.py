@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -46,10 +46,11 @@ class ClassPicker(ModalScreen[int | None]):
     def picked(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(int(event.option.id or ALL))
 
-    def on_key(self, event: object) -> None:
-        key = getattr(event, "character", None)
-        if key is not None and key.isdigit():
-            self.dismiss(int(key))
+    def on_key(self, event: events.Key) -> None:
+        if event.character is not None and event.character.isdigit():
+            event.stop()  # the screen below would take the digit as a filter toggle
+            event.prevent_default()
+            self.dismiss(int(event.character))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

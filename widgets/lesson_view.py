@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -23,6 +22,8 @@ class LessonStep:
 
 def lesson_renderable(steps: list[LessonStep], current: int, theme: str) -> RenderableType:
     """All lines as code; the current one expanded with its explanation and live value."""
+    from rich.syntax import Syntax  # pygments is slow to import; only the lesson needs it
+
     parts: list[RenderableType] = []
     for number, step in enumerate(steps):
         chosen = number == current
@@ -38,7 +39,7 @@ def lesson_renderable(steps: list[LessonStep], current: int, theme: str) -> Rend
     return Group(*parts)
 
 
-def _line(marker: Text, number: int, code: Syntax) -> RenderableType:
+def _line(marker: Text, number: int, code: RenderableType) -> RenderableType:
     """A numbered line of code, wrapped under itself when the pane is narrow."""
     row = Table.grid(padding=(0, 1, 0, 0))
     row.add_column(no_wrap=True)
