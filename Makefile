@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: run test lint screenshots clean
+.PHONY: run test lint screenshots bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,15 @@ lint: $(VENV)/.installed-test
 
 test: lint
 	$(BIN)/python -m pytest -p no:cacheprovider
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed-app
+
+# Figures, not pass/fail: the app in a pseudo-terminal on the real data, and the look-alikes.
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m benchmarks.bench_app $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.bench_neighbors
 
 screenshots: $(VENV)/.installed-test
 	$(BIN)/python -m tui.screenshots screenshots

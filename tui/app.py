@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import os
 import signal
+import threading
+import time
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -17,6 +19,8 @@ from tui.data_service import FashionMnistService
 from tui.main_screen import MainScreen
 from tui.runtime_info import stop_children
 from tui.terminal import TerminalProfile
+
+SIGNAL_GRACE_S = 2.0  # how long a signalled shutdown may take before the process just ends
 
 
 class FashionApp(App[None]):
@@ -66,7 +70,19 @@ class FashionApp(App[None]):
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGHUP, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(signum, self.exit)
+                loop.add_signal_handler(signum, self._end_on_signal, signum)
+
+    def _end_on_signal(self, signum: int) -> None:
+        """Exit normally; if the terminal is already gone and writing to it stalls the
+        shutdown, a watchdog ends the process a moment later anyway (never a hung orphan)."""
+
+        def watchdog() -> None:
+            time.sleep(SIGNAL_GRACE_S)
+            stop_children()
+            os._exit(128 + signum)
+
+        threading.Thread(target=watchdog, name="fashion-exit-watchdog", daemon=True).start()
+        self.exit(return_code=128 + signum)
 
     def on_unmount(self) -> None:
         stop_children()

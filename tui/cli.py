@@ -401,10 +401,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def run_app(args: argparse.Namespace) -> None:
-    from tui.app import FashionApp
-
     check_index_in_header(args.data_dir, args.split, args.index)  # now, not after the UI starts
     service = FashionMnistService(data_dir=args.data_dir)
+
+    from tui.app import FashionApp
     from tui.terminal import detect
 
     FashionApp(service, split=args.split, index=args.index, profile=detect()).run()

@@ -38,16 +38,23 @@ The highlighted pixel is the table's cursor.
     GarmentView { width: auto; height: auto; }
     """
 
+    _drawn_size = (0, 0)  # (columns, rows) of the garment last drawn
     def show(self, frame: GarmentFrame, cursor_rgb: tuple[int, int, int]) -> None:
         """Draw `frame`; `cursor_rgb` is the theme's accent, passed in by the screen."""
         self.border_title = frame.title
         self.border_subtitle = frame.subtitle
+        size = (frame.image.shape[1] * frame.zoom, frame.image.shape[0] * frame.zoom // 2)
+        # Only a new size needs a new layout; otherwise repaint this pane alone (a step then
+        # sends the garment's cells, not the whole screen).
         self.update(
-            garment_picture(frame.image, frame.mode, frame.zoom, frame.cursor, cursor_rgb)
+            garment_picture(frame.image, frame.mode, frame.zoom, frame.cursor, cursor_rgb),
+            layout=size != self._drawn_size,
         )
+        self._drawn_size = size
 
     def show_message(self, title: str, message: str) -> None:
         """Words instead of a garment: while loading, or when the data is missing."""
         self.border_title = title
         self.border_subtitle = ""
         self.update(message)
+        self._drawn_size = (0, 0)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 from rich.console import RenderableType
+from textual.geometry import Size
 from textual.widget import Widget
 
 from widgets.renderers import value_table, window_bounds
 
-ROW_LABEL_WIDTH = 4
-RAW_CELL_WIDTH = 4  # "255" and a space
-SEPARATOR_WIDTH = 2
+ROW_LABEL_WIDTH = 3
+RAW_CELL_WIDTH = 4  # a space and "255"
+SEPARATOR_WIDTH = 2  # " │"
 
 
 class PixelTable(Widget):
@@ -38,6 +39,11 @@ also highlighted in the garment pane.
         self._cursor = (0, 0)
         self._message = "Loading…"
 
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """Ask for little: the pane fills whatever its row gives it (the garment sets the
+        row's height) and shows the window around the cursor that fits."""
+        return 3
+
     def show(self, raw: np.ndarray, normalized: np.ndarray, cursor: tuple[int, int]) -> None:
         """Show these values with `cursor` highlighted and its numbers in the subtitle."""
         self._raw, self._normalized, self._cursor = raw, normalized, cursor
@@ -57,7 +63,7 @@ also highlighted in the garment pane.
     def visible_window(self) -> tuple[tuple[int, int], tuple[int, int]]:
         """The rows and columns that fit the content area, centred on the cursor."""
         width, height = self.content_size.width, self.content_size.height
-        norm_width = self.decimals + 3
+        norm_width = self.decimals + 4  # a space and "-0.8103"
         cols = max(1, (width - ROW_LABEL_WIDTH - SEPARATOR_WIDTH) // (RAW_CELL_WIDTH + norm_width))
         rows = max(1, height - 1)  # one line for the column numbers
         total_rows, total_cols = self._raw.shape if self._raw is not None else (28, 28)

@@ -6,7 +6,6 @@ No Textual here: these are tested without an App, and `fashion-tui show` prints 
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
 from rich.color import Color
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.measure import Measurement
@@ -14,7 +13,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
-from rich_pixels import HalfcellRenderer, Pixels
+from rich_pixels import Pixels
 
 ASCII_RAMP = " .:-=+*#%@"  # dark to bright: blank paper, then ever denser ink
 SHADE_RAMP = " ░▒▓█"  # the same, with shaded blocks: needs Unicode but no colour
@@ -34,21 +33,6 @@ class MeasuredPixels:
         return Measurement(self.width, self.width)
 
 
-def garment_pixels(
-    image: np.ndarray,
-    zoom: int = 1,
-    cursor: tuple[int, int] | None = None,
-    cursor_color: tuple[int, int, int] = (255, 0, 255),
-) -> MeasuredPixels:
-    """Half-block pixels: 28x28 becomes 28 columns x 14 rows at zoom 1 (two pixels a cell)."""
-    rgb = Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8), mode="L").convert("RGB")
-    if cursor is not None:
-        row, col = cursor
-        rgb.putpixel((col, row), cursor_color)
-    size = (image.shape[1] * zoom, image.shape[0] * zoom)
-    return MeasuredPixels(Pixels.from_image(rgb, resize=size, renderer=HalfcellRenderer()), size[0])
-
-
 def _palette_greys() -> tuple[np.ndarray, np.ndarray]:
     """The xterm 256-colour palette's 30 greys: (grey levels, palette numbers)."""
     cube = [(0, 16), (95, 59), (135, 102), (175, 145), (215, 188), (255, 231)]
@@ -62,6 +46,67 @@ _LEVELS, _NUMBERS = _palette_greys()
 # value, so a gradient keeps its order.
 _GAPS = np.abs(np.arange(256)[:, None] - _LEVELS[None, :])
 PALETTE_LUT: np.ndarray = _NUMBERS[_GAPS.argmin(axis=1)]
+# The grey level each palette number shows, so pixels the palette shows alike merge.
+_LEVEL_OF_NUMBER = np.zeros(256, dtype=np.int16)
+_LEVEL_OF_NUMBER[_NUMBERS] = _LEVELS
+CURSOR = -1  # a pixel value standing for the cursor's accent colour
+
+
+def _colour(value: int, palette: bool, accent: Color) -> Color:
+    if value == CURSOR:
+        return accent
+    if palette:
+        return Color.from_ansi(int(PALETTE_LUT[value]))
+    return Color.from_rgb(value, value, value)
+
+
+def _halfcell_segments(
+    image: np.ndarray, zoom: int, cursor: tuple[int, int] | None,
+    cursor_color: tuple[int, int, int], palette: bool,
+) -> tuple[list[Segment], int]:
+    """Half-block cells (upper pixel as background, lower as foreground) with as few style
+    changes as possible: a cell whose two pixels agree is a space on a background, and runs
+    of identical cells are merged. Over SSH every byte counts."""
+    big = np.repeat(np.repeat(image.astype(np.int16), zoom, axis=0), zoom, axis=1)
+    if palette:  # pixels the palette shows alike become equal, so their cells merge
+        big = _LEVEL_OF_NUMBER[PALETTE_LUT[big]]
+    if cursor is not None:
+        row, col = cursor[0] * zoom, cursor[1] * zoom
+        big[row:row + zoom, col:col + zoom] = CURSOR
+    accent = Color.from_rgb(*cursor_color)
+    styles: dict[tuple[int, int], Style] = {}
+    segments: list[Segment] = []
+    for top in range(0, big.shape[0], 2):
+        run_text, run_style = "", Style()
+        for upper, lower in zip(big[top].tolist(), big[top + 1].tolist(), strict=True):
+            style = styles.get((upper, lower))
+            if style is None:
+                background = _colour(upper, palette, accent)
+                style = (Style(bgcolor=background) if upper == lower
+                         else Style(color=_colour(lower, palette, accent), bgcolor=background))
+                styles[(upper, lower)] = style
+            glyph = " " if upper == lower else "▄"
+            if style is run_style:
+                run_text += glyph
+                continue
+            if run_text:
+                segments.append(Segment(run_text, run_style))
+            run_text, run_style = glyph, style
+        segments.append(Segment(run_text, run_style))
+        segments.append(Segment("\n"))
+    return segments, int(big.shape[1])
+
+
+def garment_pixels(
+    image: np.ndarray,
+    zoom: int = 1,
+    cursor: tuple[int, int] | None = None,
+    cursor_color: tuple[int, int, int] = (255, 0, 255),
+) -> MeasuredPixels:
+    """Half-block pixels in true colour, through rich-pixels: 28x28 becomes 28 columns x 14
+    rows at zoom 1 (two pixels a cell)."""
+    segments, width = _halfcell_segments(image, zoom, cursor, cursor_color, palette=False)
+    return MeasuredPixels(Pixels.from_segments(segments), width)
 
 
 def palette_garment(
@@ -72,21 +117,8 @@ def palette_garment(
 ) -> MeasuredPixels:
     """Half-block pixels in the 256-colour palette's own greys, for terminals without true
     colour (the usual SSH case): no downgrading by the terminal, which would band them."""
-    big = np.repeat(np.repeat(image, zoom, axis=0), zoom, axis=1)
-    numbers = PALETTE_LUT[big]
-    mark = np.zeros(big.shape, dtype=bool)
-    if cursor is not None:
-        row, col = cursor[0] * zoom, cursor[1] * zoom
-        mark[row:row + zoom, col:col + zoom] = True
-    accent = Color.from_rgb(*cursor_color)
-    segments: list[Segment] = []
-    for top in range(0, big.shape[0], 2):
-        for col in range(big.shape[1]):
-            upper = accent if mark[top, col] else Color.from_ansi(int(numbers[top, col]))
-            lower = accent if mark[top + 1, col] else Color.from_ansi(int(numbers[top + 1, col]))
-            segments.append(Segment("▄", Style(color=lower, bgcolor=upper)))
-        segments.append(Segment("\n"))
-    return MeasuredPixels(Pixels.from_segments(segments), big.shape[1])
+    segments, width = _halfcell_segments(image, zoom, cursor, cursor_color, palette=True)
+    return MeasuredPixels(Pixels.from_segments(segments), width)
 
 
 def ascii_garment(
@@ -124,6 +156,27 @@ def window_bounds(cursor: int, visible: int, total: int = 28) -> tuple[int, int]
     return start, start + visible
 
 
+class _Line:
+    """A line of text built from runs: cells of the same style share one span, so a row costs
+    a handful of style changes on the wire rather than one per cell."""
+
+    def __init__(self) -> None:
+        self.text = Text(no_wrap=True, overflow="crop", end="")
+        self._run = ""
+        self._style = ""
+
+    def add(self, chunk: str, style: str = "") -> None:
+        if style != self._style:
+            self.flush()
+            self._style = style
+        self._run += chunk
+
+    def flush(self) -> None:
+        if self._run:
+            self.text.append(self._run, self._style or None)
+        self._run = ""
+
+
 def value_table(
     image: np.ndarray,
     normalized: np.ndarray,
@@ -131,34 +184,40 @@ def value_table(
     rows: tuple[int, int],
     cols: tuple[int, int],
     decimals: int = 4,
-) -> Table:
-    """Raw 0..255 values beside the same pixels / 255.0, for a window of rows and columns."""
-    table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, pad_edge=False, expand=False)
-    table.add_column(Text("row", style="dim"), justify="right", style="dim")
-    raw_header = Style(bold=True)
-    for col in range(*cols):
-        table.add_column(Text(str(col), style=raw_header), justify="right", min_width=3)
-    table.add_column(Text("│", style="dim"), justify="center", style="dim", min_width=1)
-    for col in range(*cols):
-        table.add_column(Text(str(col), style=raw_header), justify="right", min_width=decimals + 2)
+) -> Text:
+    """Raw 0..255 values beside the same pixels after normalisation, for a window of rows and
+    columns: a header line of column numbers, then one line a pixel row. Zeros are dim (the
+    garment's shape shows), the cursor is reversed."""
+    wide = decimals + 3  # "-0.8103": a sign, a digit, a point, the decimals
+    header = _Line()
+    header.add("row", "dim")
+    header.add("".join(f" {col:>3}" for col in range(*cols)), "bold")
+    header.add(" │", "dim")
+    header.add("".join(f" {col:>{wide}}" for col in range(*cols)), "bold")
+    header.flush()
+    lines = [header.text]
     for row in range(*rows):
-        cells: list[Text] = [Text(str(row))]
+        line = _Line()
+        line.add(f"{row:>3}", "dim")
         for col in range(*cols):
             raw = int(image[row, col])
-            cells.append(_cell(str(raw), raw == 0, (row, col) == cursor))
-        cells.append(Text("│"))
+            line.add(" ")
+            line.add(f"{raw:>3}", _style(raw == 0, (row, col) == cursor))
+        line.add(" │", "dim")
         for col in range(*cols):
             value = float(normalized[row, col])
             shown = "0" if value == 0 else f"{value:.{decimals}f}"
-            cells.append(_cell(shown, value == 0, (row, col) == cursor))
-        table.add_row(*cells)
-    return table
+            line.add(" ")
+            line.add(f"{shown:>{wide}}", _style(value == 0, (row, col) == cursor))
+        line.flush()
+        lines.append(line.text)
+    return Text("\n", no_wrap=True, overflow="crop").join(lines)
 
 
-def _cell(shown: str, is_zero: bool, is_cursor: bool) -> Text:
+def _style(is_zero: bool, is_cursor: bool) -> str:
     if is_cursor:
-        return Text(shown, style="reverse bold")
-    return Text(shown, style="dim" if is_zero else "")
+        return "reverse bold"
+    return "dim" if is_zero else ""
 
 
 def class_bars(counts: dict[str, int], width: int = 20) -> Table:
