@@ -130,21 +130,24 @@ class MainScreen(Screen[None]):
         Binding("right,L", "move_cursor(0, 1)", "Cursor right", show=False, key_display="→/L"),
     ]
 
-    split: reactive[str] = reactive("train", init=False)
-    index: reactive[int] = reactive(0, init=False)
-    cursor_row: reactive[int] = reactive(14, init=False)
-    cursor_col: reactive[int] = reactive(14, init=False)
-    zoom: reactive[int] = reactive(1, init=False)
-    ascii_mode: reactive[bool] = reactive(False, init=False)
-    render_mode: reactive[str] = reactive(TRUECOLOR, init=False)
-    pane: reactive[str] = reactive("table", init=False)
-    view: reactive[str] = reactive("browse", init=False)
-    class_filter: reactive[int] = reactive(NO_FILTER, init=False)
-    mode: reactive[int] = reactive(0, init=False)  # normalisation mode, 0 is the tutorial's
-    lesson_line: reactive[int] = reactive(0, init=False)
-    class_cursor: reactive[int] = reactive(0, init=False)
-    similar_cursor: reactive[int] = reactive(0, init=False)
-    presenter: reactive[bool] = reactive(False, init=False)
+    # State only: the watchers redraw the panes that change (repaint=False keeps a step from
+    # repainting the whole screen).
+    split: reactive[str] = reactive("train", init=False, repaint=False)
+    index: reactive[int] = reactive(0, init=False, repaint=False)
+    cursor_row: reactive[int] = reactive(14, init=False, repaint=False)
+    cursor_col: reactive[int] = reactive(14, init=False, repaint=False)
+    zoom: reactive[int] = reactive(1, init=False, repaint=False)
+    ascii_mode: reactive[bool] = reactive(False, init=False, repaint=False)
+    render_mode: reactive[str] = reactive(TRUECOLOR, init=False, repaint=False)
+    pane: reactive[str] = reactive("table", init=False, repaint=False)
+    view: reactive[str] = reactive("browse", init=False, repaint=False)
+    class_filter: reactive[int] = reactive(NO_FILTER, init=False, repaint=False)
+    # The normalisation mode: 0 is the tutorial's / 255.0.
+    mode: reactive[int] = reactive(0, init=False, repaint=False)
+    lesson_line: reactive[int] = reactive(0, init=False, repaint=False)
+    class_cursor: reactive[int] = reactive(0, init=False, repaint=False)
+    similar_cursor: reactive[int] = reactive(0, init=False, repaint=False)
+    presenter: reactive[bool] = reactive(False, init=False, repaint=False)
 
     def __init__(
         self,
@@ -162,6 +165,7 @@ class MainScreen(Screen[None]):
         self._cancel_download: threading.Event | None = None
         self._similar: list[int] = []  # the indexes shown in the look-alikes view
         self.pending: list[Callable[[], None]] = []  # keys pressed before the data arrived
+        self._redraw_pending = False
         self.profile = profile or TerminalProfile("truecolor", TRUECOLOR, True, "assumed")
         self.set_reactive(MainScreen.ascii_mode, ascii_mode or self.profile.render_mode == ASCII)
         if self.profile.render_mode != ASCII:
@@ -359,7 +363,7 @@ class MainScreen(Screen[None]):
             return
         cursor = (self.cursor_row, self.cursor_col)
         title = f"{sample.split}[{sample.index}] {sample.label_name}"
-        self.sub_title = title
+        self.sub_title = VIEW_TITLES["browse"]
         accent = Color.parse(self.app.current_theme.accent or "magenta").rgb
         self.query_one(GarmentView).show(GarmentFrame(
             image=sample.image, title=title, subtitle=f"label {sample.label} · loading the rest…",
@@ -436,13 +440,24 @@ class MainScreen(Screen[None]):
         return min(found, len(members) - 1)
 
     def _refresh(self) -> None:
+        """Ask for a redraw of the view showing. Keys that arrive faster than frames (a held
+        `j` over a slow link) coalesce into one redraw of the final state: no backlog."""
+        if not self._redraw_pending:
+            self._redraw_pending = True
+            self.call_later(self._redraw)
+
+    def _redraw(self) -> None:
         """Redraw the header and whichever view is showing."""
+        self._redraw_pending = False
         if not self.service.is_loaded:
             return
-        sample = self.service.sample(self.split, self.index)
-        title = f"{sample.split}[{sample.index}] {sample.label_name}"
         only = self._label_filter()
-        self.sub_title = f"{title} · only {CLASS_NAMES[only]}" if only is not None else title
+        # The header changes only with the view or the filter: a new header title means a new
+        # layout and a repaint of the whole screen, too costly for every step.
+        heading = VIEW_TITLES[self.view]
+        heading += f" · only {CLASS_NAMES[only]}" if only is not None else ""
+        if self.sub_title != heading:
+            self.sub_title = heading
         draw = {
             "browse": self._show_selection, "gallery": self._show_gallery,
             "classes": self._show_classes, "lab": self._show_lab,
