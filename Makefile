@@ -23,7 +23,7 @@ run: $(VENV)/.installed-app
 	$(BIN)/fashion-tui $(ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check tui widgets tests
+	$(BIN)/ruff check tui widgets tests benchmarks
 	$(BIN)/mypy
 
 test: lint
