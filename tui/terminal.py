@@ -78,5 +78,7 @@ def detect(
 
 def describe(profile: TerminalProfile) -> str:
     """One log line: what the garment is drawn with, and why."""
-    return (f"Terminal: {profile.colors} colours ({profile.reason}); garments drawn with "
+    depth = {"truecolor": "true colour", "256": "256 colours", "16": "16 colours",
+             "none": "no colour"}[profile.colors]
+    return (f"Terminal: {depth} ({profile.reason}); garments drawn with "
             f"{RENDER_TITLES[profile.render_mode]}. w cycles the drawing modes.")
