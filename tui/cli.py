@@ -11,6 +11,7 @@ import argparse
 import ipaddress
 import json
 import shlex
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -138,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default 127.0.0.1: this machine only)")
     serve.add_argument("--port", type=port_number, default=8000, help="port (default 8000)")
+    serve.add_argument("--public-url", default=None,
+                       help="the address browsers use, when it is not http://HOST:PORT "
+                            "(default for 0.0.0.0: this machine's name)")
 
     download = commands.add_parser(
         "download", parents=[common],
@@ -393,9 +397,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
              "can use the app. Use --host 127.0.0.1 to keep it to this machine.")
     print(f"Serving fashion-tui at http://{args.host}:{args.port} (Ctrl+C stops)",
           file=sys.stderr)
+    public_url = args.public_url
+    if public_url is None and args.host in ("0.0.0.0", "::"):
+        # Browsers cannot connect to a wildcard address: tell them this machine's name.
+        public_url = f"http://{socket.getfqdn()}:{args.port}"
     try:
         Server(serve_command(args.data_dir), host=args.host, port=args.port,
-               title="fashion-tui").serve()
+               title="fashion-tui", public_url=public_url).serve()
     except OSError as error:
         raise CliError(f"cannot listen on {args.host}:{args.port}: {error.strerror}") from None
 

@@ -288,6 +288,9 @@ class MainScreen(Screen[None]):
             return
         except DownloadError as error:
             self._log_from_thread(f"Download failed: {error}", "error")
+            if self.service.is_loaded:  # the data on screen stays; only the download failed
+                self.app.call_from_thread(self._download_failed_quietly, str(error))
+                return
             self.app.call_from_thread(
                 self._show_problem, "No data",
                 f"{missing_data_message(searched)}\n\nThe download failed: {error}",
@@ -325,6 +328,10 @@ class MainScreen(Screen[None]):
         self.query_one("#download-progress", ProgressBar).update(total=None, progress=0)
         self.add_class("-downloading")
         self.download_data(force, searched)
+
+    def _download_failed_quietly(self, error: str) -> None:
+        self.remove_class("-notice", "-downloading")
+        self.notify(f"The download failed: {error}", severity="error", timeout=10)
 
     def _show_progress(self, progress: Progress) -> None:
         bar = self.query_one("#download-progress", ProgressBar)
@@ -821,6 +828,10 @@ class MainScreen(Screen[None]):
         self.notify(f"Saved the screen as {path}", timeout=6)
 
     def action_toggle_ascii(self) -> None:
+        if self.ascii_mode and not self.profile.unicode:
+            self.notify("This terminal's locale is not UTF-8: only ASCII can be shown.",
+                        severity="warning", timeout=4)
+            return
         self.ascii_mode = not self.ascii_mode
 
     def action_cycle_drawing(self) -> None:

@@ -26,6 +26,7 @@ class ClassPicker(ModalScreen[int | None]):
         self.names = names
         self.counts = counts
         self.current = current
+        self._answered = False
 
     def compose(self) -> ComposeResult:
         options = [Option("All classes (no filter)", id=str(ALL))]
@@ -44,13 +45,20 @@ class ClassPicker(ModalScreen[int | None]):
 
     @on(OptionList.OptionSelected)
     def picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(int(event.option.id or ALL))
+        self._answer(int(event.option.id or ALL))
 
     def on_key(self, event: events.Key) -> None:
         if event.character is not None and event.character.isdigit():
             event.stop()  # the screen below would take the digit as a filter toggle
             event.prevent_default()
-            self.dismiss(int(event.character))
+            self._answer(int(event.character))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self._answer(None)
+
+    def _answer(self, label: int | None) -> None:
+        """Dismiss once: keys that arrive together (a repeat, a slow link) must not answer
+        twice."""
+        if not self._answered:
+            self._answered = True
+            self.dismiss(label)

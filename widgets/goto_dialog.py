@@ -39,6 +39,7 @@ class GotoDialog(ModalScreen[int | None]):
         self.split = split
         self.count = count
         self.current = current
+        self._answered = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="goto-box"):
@@ -54,7 +55,13 @@ class GotoDialog(ModalScreen[int | None]):
             error.update(result)
             error.add_class("-error")
             return
-        self.dismiss(result)
+        self._answer(result)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self._answer(None)
+
+    def _answer(self, index: int | None) -> None:
+        """Dismiss once: Enter and Escape arriving together must not answer twice."""
+        if not self._answered:
+            self._answered = True
+            self.dismiss(index)
