@@ -411,11 +411,22 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def run_app(args: argparse.Namespace) -> None:
     check_index_in_header(args.data_dir, args.split, args.index)  # now, not after the UI starts
     service = FashionMnistService(data_dir=args.data_dir)
-
-    from tui.app import FashionApp
+    from tui import splash
     from tui.terminal import detect
 
-    FashionApp(service, split=args.split, index=args.index, profile=detect()).run()
+    profile = detect()
+    source, _searched = service.locate()
+    preview = service.preview(source, args.split, args.index) if source else None
+    drawn = preview is not None and splash.draw(preview, profile)
+
+    from tui.app import FashionApp
+
+    try:
+        FashionApp(service, split=args.split, index=args.index, profile=profile).run()
+    finally:
+        if drawn and sys.__stderr__ is not None:  # harmless after the app; vital if it failed
+            sys.__stderr__.write(splash.LEAVE)
+            sys.__stderr__.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
