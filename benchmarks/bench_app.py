@@ -218,6 +218,32 @@ def garment_drawn(title: str, pixel_rows: int = 14, pixel_cols: int = 28) -> Cal
     return predicate
 
 
+def garment_visible(title: str, pixel_rows: int = 14, pixel_cols: int = 28) -> Callable[
+        [pyte.Screen], bool]:
+    """`title` anywhere on a row AND, right below it, `pixel_rows` rows with at least
+    `pixel_cols` pixel cells: the garment is on screen, in a pane or in the start-up splash
+    that the app draws before Textual is imported."""
+
+    def predicate(screen: pyte.Screen) -> bool:
+        rows = screen_rows(screen)
+        for y, row in enumerate(rows):
+            if title not in row or y + pixel_rows >= screen.lines:
+                continue
+            counts = []
+            for r in range(y + 1, y + 1 + pixel_rows):
+                line = screen.buffer[r]
+                counts.append(sum(
+                    1 for x in range(screen.columns)
+                    if line[x].data in HALF_BLOCKS
+                    or (line[x].data == " " and line[x].bg != "default")
+                ))
+            if min(counts) >= pixel_cols:
+                return True
+        return False
+
+    return predicate
+
+
 def log_shows(word: str) -> Callable[[pyte.Screen], bool]:
     def predicate(screen: pyte.Screen) -> bool:
         return any(word in row for row in screen_rows(screen)[1:])
@@ -327,12 +353,14 @@ def launch_once(ctx: Context) -> dict[str, float]:
     """Launch, wait for the first garment, read the app's RSS, quit."""
     app = ctx.open_app(truecolor=True)
     try:
-        found = ctx.expect_or_fail(app, garment_drawn(garment_title("train", 0, ctx.labels)),
-                                   120, "the first garment")
+        title = garment_title("train", 0, ctx.labels)
+        seen = ctx.expect_or_fail(app, garment_visible(title), 120, "the first garment")
+        found = ctx.expect_or_fail(app, garment_drawn(title), 120, "the garment pane")
         rss = rss_kib(app.pid) or 0
         first_byte = app.first_byte_at or found.arrived
-        return {"seconds": found.arrived - app.launched_at,
-                "seconds_parsed": found.fed - app.launched_at,
+        return {"seconds": seen.arrived - app.launched_at,
+                "seconds_parsed": seen.fed - app.launched_at,
+                "pane_seconds": found.arrived - app.launched_at,
                 "first_output_seconds": first_byte - app.launched_at,
                 "rss_kib": rss}
     finally:
@@ -561,10 +589,15 @@ def build_rows(r: dict[str, Any]) -> list[Row]:
     ratio = app_s / tut_s if tut_s else math.nan
     first_out = median([x["first_output_seconds"] for x in r["launches"]])
     tut_exit = median([x["exit_seconds"] for x in r["tutorials"]])
+    panes = [x["pane_seconds"] for x in r["launches"]]
     rows.append(Row("1a launch -> first garment", f"{app_s:.2f} s", spread(launches, unit=" s"),
                     "", "-",
-                    f"first output (interpreter + imports + Textual start) at {first_out:.2f} s;"
-                    f" app's log: '{tc.get('loaded_line') or '?'}'"))
+                    f"the start-up splash, drawn before Textual is imported; first output at "
+                    f"{first_out:.2f} s"))
+    rows.append(Row("1a' launch -> garment in the app's pane", f"{median(panes):.2f} s",
+                    spread(panes, unit=" s"), "", "-",
+                    f"imports + Textual start + the first frame; app's log: "
+                    f"'{tc.get('loaded_line') or '?'}'"))
     rows.append(Row("1b tutorial prints train_images[0]", f"{tut_s:.2f} s",
                     spread(tutorials, unit=" s"), "", "-",
                     f"importing TensorFlow/Keras dominates; the script exits at {tut_exit:.2f} s"))
