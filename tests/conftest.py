@@ -71,6 +71,19 @@ def real_data_dir() -> Path:
     pytest.skip("real Fashion-MNIST files not found in: " + ", ".join(map(str, searched)))
 
 
+@pytest.fixture(scope="session")
+def original_gz_dir(real_data_dir: Path) -> Path:
+    """The real files as the original .gz bytes (Keras' and Zalando's). Debian's copy holds the
+    same data re-gzipped, so tests of exact .gz bytes (sizes, MD5) skip on it."""
+    from tui.checksums import ORIGINAL_GZ
+
+    for name, (size, _md5) in ORIGINAL_GZ.items():
+        if (real_data_dir / name).stat().st_size != size:
+            pytest.skip(f"{real_data_dir} holds re-gzipped files; these tests need the "
+                        "original .gz bytes (../shared/data/fashion-mnist)")
+    return real_data_dir
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

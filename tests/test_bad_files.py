@@ -374,7 +374,8 @@ def linked_copy(real_data_dir: Path, folder: Path, except_name: str) -> Path:
 
 
 @pytest.mark.realdata
-def test_debians_regzipped_copy_is_the_original(real_data_dir: Path) -> None:
+def test_debians_regzipped_copy_is_the_original(original_gz_dir: Path) -> None:
+    real_data_dir = original_gz_dir
     debian = Path("/usr/share/datasets/fashion-mnist")
     if not all((debian / name).is_file() for name in REAL_FILES):
         pytest.skip("Debian's dataset-fashion-mnist is not installed")

@@ -712,8 +712,9 @@ def test_proxy_refuses_locally(refusing_proxy: RefusingProxy) -> None:
 
 @pytest.mark.realdata
 def test_real_files_one_damaged_byte_is_refused(
-    mirror: Mirror, real_data_dir: Path, tmp_path: Path
+    mirror: Mirror, original_gz_dir: Path, tmp_path: Path
 ) -> None:
+    real_data_dir = original_gz_dir
     name = "t10k-labels-idx1-ubyte.gz"
     body = bytearray((real_data_dir / name).read_bytes())
     body[100] ^= 0x01
@@ -727,7 +728,8 @@ def test_real_files_one_damaged_byte_is_refused(
 
 
 @pytest.mark.realdata
-def test_debian_regzipped_file_is_original(real_data_dir: Path) -> None:
+def test_debian_regzipped_file_is_original(original_gz_dir: Path) -> None:
+    real_data_dir = original_gz_dir
     debian = Path("/usr/share/datasets/fashion-mnist")
     if not (debian / REAL_FILES[0]).is_file():
         pytest.skip("Debian's dataset-fashion-mnist is not installed")
@@ -752,8 +754,9 @@ KERAS_SCRIPT = textwrap.dedent(
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_real_download_then_keras_finds_the_files_and_downloads_nothing(
-    mirror: Mirror, real_data_dir: Path, tmp_path: Path
+    mirror: Mirror, original_gz_dir: Path, tmp_path: Path
 ) -> None:
+    real_data_dir = original_gz_dir
     mirror.serve({name: (real_data_dir / name).read_bytes() for name in NAMES})
     keras_home = tmp_path / "keras-home"
     env = {"KERAS_HOME": str(keras_home), **mirror.environ}
