@@ -141,8 +141,11 @@ async def test_t_switches_split_and_clamps_index(make_app: AppFactory, tiny_data
         assert screen.index == len(TINY_TEST_LABELS) - 1
         assert title(app) == expected_title("test", 4)
         await press(pilot, "k", "t")
-        assert (screen.split, screen.index) == ("train", 3)
-        assert title(app) == expected_title("train", 3)
+        # Back in train, at the garment we left there (each split keeps its place).
+        assert (screen.split, screen.index) == ("train", 10)
+        assert title(app) == expected_title("train", 10)
+        await press(pilot, "t")
+        assert (screen.split, screen.index) == ("test", 3)
 
 
 async def test_brackets_jump_by_100_wrapping(make_app: AppFactory, tiny_dataset: Path) -> None:

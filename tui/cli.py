@@ -8,6 +8,7 @@ non-zero exit code, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import json
 import shlex
@@ -38,17 +39,21 @@ class CliError(Exception):
 
 
 def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = whole_number(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative; indexes start at 0")
     return value
 
 
+def whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
 def positive_int(text: str) -> int:
-    value = non_negative_int(text)
+    value = whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is too small; use 1 or more")
     return value
@@ -364,7 +369,7 @@ def cmd_download(args: argparse.Namespace) -> None:
 
 
 def port_number(text: str) -> int:
-    value = non_negative_int(text)
+    value = whole_number(text)
     if not 1 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"{value} is not a port (1..65535)")
     return value
@@ -425,8 +430,9 @@ def run_app(args: argparse.Namespace) -> None:
         FashionApp(service, split=args.split, index=args.index, profile=profile).run()
     finally:
         if drawn and sys.__stderr__ is not None:  # harmless after the app; vital if it failed
-            sys.__stderr__.write(splash.LEAVE)
-            sys.__stderr__.flush()
+            with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+                sys.__stderr__.write(splash.LEAVE)
+                sys.__stderr__.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

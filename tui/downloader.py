@@ -31,6 +31,23 @@ READ_TIMEOUT_S = 10.0  # no byte for this long: give up (a dead proxy must not h
 TOTAL_BYTES = sum(size for size, _md5 in ORIGINAL_GZ.values())
 
 
+POLL_S = 1.0  # how often a waiting read wakes to look for a cancel
+
+
+def _short_reads(response: object) -> None:
+    """Let reads time out every POLL_S seconds (the stall limit is counted above them)."""
+    sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
+    if sock is not None:
+        sock.settimeout(POLL_S)
+
+
+def _plain(error: BaseException) -> str:
+    """An error's reason in words: 'Name or service not known', not gaierror(-2, ...)."""
+    reason = getattr(error, "reason", error)
+    words = " ".join(str(getattr(reason, "strerror", None) or reason).split())
+    return words or type(reason).__name__
+
+
 class DownloadError(Exception):
     """A download failed; the message says which file, why, and what to try."""
 
@@ -94,31 +111,40 @@ def fetch_file(
         with os.fdopen(handle, "wb") as out:
             try:
                 response = urllib.request.urlopen(url, timeout=timeout)
+            except ValueError:
+                raise DownloadError(
+                    f"{url!r} is not a URL: check {ENV_MIRROR} (e.g. http://host/path/)"
+                ) from None
             except urllib.error.HTTPError as error:
                 raise DownloadError(
                     f"{url}: the server answered {error.code} {error.reason}"
                 ) from None
             except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
-                reason = getattr(error, "reason", error)
-                raise DownloadError(f"{url}: cannot connect ({reason!r})") from None
+                raise DownloadError(f"{url}: cannot connect ({_plain(error)})") from None
             with response:
+                _short_reads(response)  # wake every second, so a cancel is never kept waiting
                 content_type = response.headers.get("Content-Type", "")
                 digest = hashlib.md5()
                 done = 0
+                stalled = 0.0
                 while True:
                     if cancel.is_set():
                         raise DownloadCancelled(name)
                     try:
-                        chunk = response.read(CHUNK)
+                        chunk = response.read1(CHUNK)  # what has arrived, not a full chunk
                     except TimeoutError:
+                        stalled += POLL_S
+                        if stalled < timeout:
+                            continue
                         raise DownloadError(
                             f"{url}: no data for {timeout:.0f} s after {done:,} bytes "
                             "(a dead proxy or a stalled link?)"
                         ) from None
                     except (OSError, http.client.HTTPException) as error:
                         raise DownloadError(
-                            f"{url}: the connection broke ({error!r})"
+                            f"{url}: the connection broke ({_plain(error)})"
                         ) from None
+                    stalled = 0.0
                     if not chunk:
                         break
                     if done == 0 and not chunk.startswith(b"\x1f\x8b"):

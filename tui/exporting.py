@@ -32,6 +32,10 @@ class ExportError(OSError):
 def write_bytes_atomically(path: Path, data: bytes) -> None:
     """Write `data` to `path` via a temporary file in the same folder and a rename."""
     path = Path(path)
+    if path.is_symlink():  # write the file the link points to, keep the link
+        path = path.resolve()
+    if path.exists() and not path.is_file() and not path.is_dir():
+        raise ExportError(f"cannot write {path}: it is not a regular file (a device or a pipe?)")
     folder = path.parent
     if not folder.is_dir():
         reason = "is not a folder" if folder.exists() else "does not exist"

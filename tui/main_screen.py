@@ -64,7 +64,7 @@ VIEWS = ("browse", "gallery", "classes", "lab", "lesson", "similar")
 VIEW_TITLES = {"browse": "Browse", "gallery": "Gallery", "classes": "Classes",
                "lab": "Normalisation lab", "lesson": "Lesson", "similar": "Look-alikes"}
 NO_FILTER = -1
-LOOK_ALIKES = 11
+LOOK_ALIKES = 10
 
 
 Action = TypeVar("Action", bound=Callable[..., None])
@@ -166,6 +166,7 @@ class MainScreen(Screen[None]):
         self._similar: list[int] = []  # the indexes shown in the look-alikes view
         self.pending: list[Callable[[], None]] = []  # keys pressed before the data arrived
         self._redraw_pending = False
+        self._last_index: dict[str, int] = {}  # where `t` left each split
         self.profile = profile or TerminalProfile("truecolor", TRUECOLOR, True, "assumed")
         self.set_reactive(MainScreen.ascii_mode, ascii_mode or self.profile.render_mode == ASCII)
         if self.profile.render_mode != ASCII:
@@ -209,6 +210,11 @@ class MainScreen(Screen[None]):
         self.add_class("-view-browse")
         self.query_one(ActivityLog).add(describe(self.profile))
         self.call_after_refresh(self.load_data)
+
+    def on_unmount(self) -> None:
+        """Quitting ends a download at once (its reads wake every second to look)."""
+        if self._cancel_download is not None:
+            self._cancel_download.set()
 
     def on_resize(self) -> None:
         compact = self.size.width < WIDE_MIN_WIDTH or self.size.height < WIDE_MIN_HEIGHT
@@ -317,11 +323,12 @@ class MainScreen(Screen[None]):
 
     def _start_download(self, force: bool, searched: list[Candidate]) -> None:
         target = self.service.download_target()
-        reason = "Replacing damaged files" if force else "Fashion-MNIST was not found here"
+        reason = ("Checking the files and fetching any that are missing or damaged" if force
+                  else "Fashion-MNIST was not found here")
         self.query_one(ActivityLog).add(f"{reason}; downloading into {target}…", "warn")
         self._show_notice(
             "Downloading…",
-            f"{reason}. Downloading the missing or damaged files (30.9 MB in all) into\n"
+            f"{reason}. Downloading what is needed (30.9 MB for all four files) into\n"
             f"{target}\n\n"
             "Escape cancels; q quits.",
         )
@@ -540,7 +547,8 @@ class MainScreen(Screen[None]):
         heading = (f"{self.split} split · garment {self.split}[{self.index}] · "
                    "↑/↓ or o choose the mode (the before/after table uses it too)")
         self.query_one(LabView).update(lab_renderable(
-            heading, modes, self.mode, charts, 2 if self.presenter else 4,
+            heading, modes, self.mode, charts,
+            2 if self.presenter or self.size.width < WIDE_MIN_WIDTH else 4,
             self.service.count(self.split),
         ))
 
@@ -676,7 +684,9 @@ class MainScreen(Screen[None]):
             self.notify(f"The {other} split has no {CLASS_NAMES[only]}: the filter is cleared.",
                         timeout=4)
             self.set_reactive(MainScreen.class_filter, NO_FILTER)
-        self.set_reactive(MainScreen.index, min(self.index, self.service.count(other) - 1))
+        self._last_index[self.split] = self.index
+        wanted = self._last_index.get(other, self.index)
+        self.set_reactive(MainScreen.index, min(wanted, self.service.count(other) - 1))
         self.split = other
         self._snap_to_filter()
 
@@ -709,6 +719,8 @@ class MainScreen(Screen[None]):
 
     def action_download(self) -> None:
         """Fetch missing or damaged files (checked before they are kept), then load them."""
+        if self.service.is_loaded:
+            self._start = (self.split, self.index)  # come back to the same garment
         if self._cancel_download is not None:
             self.notify("A download is already running.", timeout=2)
             return

@@ -15,7 +15,7 @@ from tui.data_service import Sample
 from tui.terminal import ASCII, TerminalProfile
 
 ENTER = "\x1b[?1049h\x1b[?25l\x1b[H\x1b[2J"  # alternate screen, hidden cursor, cleared
-LEAVE = "\x1b[?25h\x1b[?1049l"
+LEAVE = "\x1b[?1049l\x1b[?25h"  # the main screen back, then the cursor (as Textual does)
 
 
 def splash_text(sample: Sample, profile: TerminalProfile) -> str:

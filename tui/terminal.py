@@ -44,13 +44,29 @@ def encoding_is_utf8(encoding: str | None) -> bool:
         return False
 
 
+def locale_encoding(environ: Mapping[str, str]) -> str:
+    """The terminal's encoding as the locale variables say (LC_ALL, then LC_CTYPE, then LANG).
+
+    Python itself switches to UTF-8 under the C locale, so its own preference would hide a
+    terminal set to C or POSIX; with no variable set at all, UTF-8 is assumed.
+    """
+    for name in ("LC_ALL", "LC_CTYPE", "LANG"):
+        value = environ.get(name)
+        if value:
+            if value in ("C", "POSIX"):
+                return "ascii"
+            charset = value.partition(".")[2].partition("@")[0]
+            return charset or "ascii"
+    return locale.getpreferredencoding(False)
+
+
 def detect(
     environ: Mapping[str, str] | None = None, encoding: str | None = None
 ) -> TerminalProfile:
     """Decide from NO_COLOR, COLORTERM, TERM and the locale's encoding (FASHION_TUI_COLORS
     overrides: truecolor, 256, 16 or none)."""
     env = os.environ if environ is None else environ
-    enc = encoding if encoding is not None else locale.getpreferredencoding(False)
+    enc = encoding if encoding is not None else locale_encoding(env)
     unicode = encoding_is_utf8(enc)
     term = env.get("TERM", "")
     colorterm = env.get("COLORTERM", "").lower()

@@ -18,7 +18,10 @@ ALL = -1
 class ClassPicker(ModalScreen[int | None]):
     """Dismisses with a label (0..9), ALL to clear the filter, or None when cancelled."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("q", "app.quit", "Quit"),
+    ]
     AUTO_FOCUS = "#class-options"
 
     def __init__(self, names: list[str], counts: list[int], current: int) -> None:
