@@ -342,16 +342,6 @@ class PtyApp:
         with self._screen_lock:
             return screen_rows(self.screen)
 
-    def raw_since(self, start: float) -> bytes:
-        with self._cond:
-            chunks = list(self.raw or [])
-        return b"".join(data for t, data in chunks if t >= start)
-
-    def alive(self) -> bool:
-        if self.exit_status is not None:
-            return False
-        return not self._reap(0.0)
-
 
 class MemoryPoller:
     """Polls VmRSS/VmHWM of a process and of its children until stopped."""

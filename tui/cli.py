@@ -21,7 +21,7 @@ from typing import NoReturn
 import numpy as np
 
 from tui.data_service import CLASS_NAMES, DataNotFoundError, FashionMnistService
-from tui.data_sources import SPLIT_FILES, SPLITS, find_file, missing_data_line
+from tui.data_sources import SPLIT_FILES, SPLITS, Candidate, find_file, missing_data_line
 from tui.exporting import MAX_SCALE, ExportError, write_csv, write_png, write_text_atomically
 from tui.idx import DataFileError, peek_count
 from tui.lesson import script
@@ -315,9 +315,8 @@ def neighbors_table(
     return "\n".join(lines)
 
 
-def check_index_in_header(data_dir: Path | None, split: str, index: int) -> None:
+def check_index_in_header(source: Candidate | None, split: str, index: int) -> None:
     """Refuse an --index beyond the split, reading only the file's header (when one is found)."""
-    source, _searched = FashionMnistService(data_dir=data_dir).locate()
     if source is None:
         return
     path = find_file(source.directory, SPLIT_FILES[split][0])
@@ -327,7 +326,8 @@ def check_index_in_header(data_dir: Path | None, split: str, index: int) -> None
 
 
 def cmd_lesson(args: argparse.Namespace) -> None:
-    check_index_in_header(args.data_dir, args.split, args.index)
+    source, _searched = FashionMnistService(data_dir=args.data_dir).locate()
+    check_index_in_header(source, args.split, args.index)
     text = script(args.split, args.index)
     if args.export is None:
         print(text, end="")
@@ -414,13 +414,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def run_app(args: argparse.Namespace) -> None:
-    check_index_in_header(args.data_dir, args.split, args.index)  # now, not after the UI starts
     service = FashionMnistService(data_dir=args.data_dir)
+    source, _searched = service.locate()
+    check_index_in_header(source, args.split, args.index)  # now, not after the UI starts
     from tui import splash
     from tui.terminal import detect
 
     profile = detect()
-    source, _searched = service.locate()
     preview = service.preview(source, args.split, args.index) if source else None
     drawn = preview is not None and splash.draw(preview, profile)
 

@@ -28,7 +28,6 @@ KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 ENV_MIRROR = "FASHION_MNIST_MIRROR"
 CHUNK = 64 * 1024
 READ_TIMEOUT_S = 10.0  # no byte for this long: give up (a dead proxy must not hang anyone)
-TOTAL_BYTES = sum(size for size, _md5 in ORIGINAL_GZ.values())
 
 
 POLL_S = 1.0  # how often a waiting read wakes to look for a cancel

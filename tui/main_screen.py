@@ -27,6 +27,7 @@ from textual.widgets import Footer, Header, ProgressBar, Static
 from tui.data_service import CLASS_NAMES, NORMALIZER, FashionMnistService, LoadReport, Sample
 from tui.data_sources import SPLITS, Candidate, missing_data_message
 from tui.idx import DataFileError
+from tui.normalization import memory_figures
 from tui.runtime_info import RuntimeInfo
 from tui.terminal import (
     ASCII,
@@ -375,15 +376,8 @@ class MainScreen(Screen[None]):
         """The first garment, read ahead of the full load: the garment and its values only."""
         if self.service.is_loaded or self.view != "browse":
             return
-        cursor = (self.cursor_row, self.cursor_col)
-        title = f"{sample.split}[{sample.index}] {sample.label_name}"
         self.sub_title = VIEW_TITLES["browse"]
-        accent = Color.parse(self.app.current_theme.accent or "magenta").rgb
-        self.query_one(GarmentView).show(GarmentFrame(
-            image=sample.image, title=title, subtitle=f"label {sample.label} · loading the rest…",
-            zoom=self._effective_zoom(), cursor=cursor, mode=self.drawing,
-        ), accent)
-        self.query_one(PixelTable).show(sample.image, sample.image / NORMALIZER, cursor)
+        self._draw_garment(sample, "loading the rest…", sample.image / NORMALIZER, "x / 255.0")
 
     def _data_ready(self, report: LoadReport) -> None:
         self.remove_class("-notice", "-downloading")
@@ -483,12 +477,16 @@ class MainScreen(Screen[None]):
         sample = self.service.sample(self.split, self.index)
         mode = self.service.norm_modes()[self.mode]
         values = self.service.normalize(mode.key, self.split, self.index)
-        cursor = (self.cursor_row, self.cursor_col)
-        members = self._members()
         only = self._label_filter()
-        where = f"{self._position() + 1:,}/{len(members):,}"
+        where = f"{self._position() + 1:,}/{len(self._members()):,}"
         if only is not None:
             where += f" {CLASS_NAMES[only]}"
+        self._draw_garment(sample, where, values, mode.formula)
+
+    def _draw_garment(self, sample: Sample, where: str, values: np.ndarray, formula: str) -> None:
+        """The garment pane and the before/after table for `sample` (the full view and the
+        start-up preview share this)."""
+        cursor = (self.cursor_row, self.cursor_col)
         frame = GarmentFrame(
             image=sample.image, title=f"{sample.split}[{sample.index}] {sample.label_name}",
             subtitle=f"label {sample.label} · {where}", zoom=self._effective_zoom(),
@@ -498,7 +496,7 @@ class MainScreen(Screen[None]):
         self.query_one(GarmentView).show(frame, accent)
         table = self.query_one(PixelTable)
         table.decimals = 2 if self.presenter else 4
-        table.border_title = f"Raw uint8 │ {mode.formula} float64"
+        table.border_title = f"Raw uint8 │ {formula} float64"
         table.show(sample.image, values, cursor)
 
     def _show_stats(self) -> None:
@@ -549,7 +547,7 @@ class MainScreen(Screen[None]):
         self.query_one(LabView).update(lab_renderable(
             heading, modes, self.mode, charts,
             2 if self.presenter or self.size.width < WIDE_MIN_WIDTH else 4,
-            self.service.count(self.split),
+            memory_figures(self.service.images(self.split)),
         ))
 
     def _show_lesson(self) -> None:

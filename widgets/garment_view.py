@@ -51,10 +51,3 @@ The highlighted pixel is the table's cursor.
             layout=size != self._drawn_size,
         )
         self._drawn_size = size
-
-    def show_message(self, title: str, message: str) -> None:
-        """Words instead of a garment: while loading, or when the data is missing."""
-        self.border_title = title
-        self.border_subtitle = ""
-        self.update(message)
-        self._drawn_size = (0, 0)

@@ -52,18 +52,19 @@ def _fixed(value: float, decimals: int) -> str:
     return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
-def memory_line(count: int) -> Text:
-    """What holding the whole split costs in each dtype: the 8x of float64 made visible."""
-    pixels = count * 28 * 28
+def memory_line(memory: tuple[int, int, int]) -> Text:
+    """What holding the whole split costs as (uint8, float64, float32) bytes: the 8x of
+    float64 made visible."""
+    uint8, float64, float32 = memory
     text = Text("Memory for the whole split: ", style="bold")
-    text.append(f"uint8 {pixels / MB:.1f} MB · float64 {pixels * 8 / MB:.1f} MB (8x) · "
-                f"float32 {pixels * 4 / MB:.1f} MB (4x)")
+    text.append(f"uint8 {uint8 / MB:.1f} MB · float64 {float64 / MB:.1f} MB (8x) · "
+                f"float32 {float32 / MB:.1f} MB (4x)")
     return text
 
 
 def lab_renderable(
     heading: str, modes: list[LabMode], current: int, charts: list[Text], decimals: int,
-    count: int,
+    memory: tuple[int, int, int],
 ) -> RenderableType:
     """The whole lab: heading, modes table, the current mode's explanation, memory, charts."""
     explanation = Text(modes[current].explanation, style="italic")
@@ -73,7 +74,7 @@ def lab_renderable(
     for start in range(0, len(charts), 2):
         pairs.add_row(*charts[start:start + 2])
     return Group(Text(heading, style="bold"), Text(""), modes_table(modes, current, decimals),
-                 Text(""), explanation, memory_line(count), Text(""), pairs)
+                 Text(""), explanation, memory_line(memory), Text(""), pairs)
 
 
 class LabView(Static):

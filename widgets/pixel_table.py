@@ -37,7 +37,6 @@ also highlighted in the garment pane.
         self._raw: np.ndarray | None = None
         self._normalized: np.ndarray | None = None
         self._cursor = (0, 0)
-        self._message = "Loading…"
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """Ask for little: the pane fills whatever its row gives it (the garment sets the
@@ -54,12 +53,6 @@ also highlighted in the garment pane.
         )
         self.refresh()
 
-    def show_message(self, message: str) -> None:
-        self._raw = self._normalized = None
-        self._message = message
-        self.border_subtitle = ""
-        self.refresh()
-
     def visible_window(self) -> tuple[tuple[int, int], tuple[int, int]]:
         """The rows and columns that fit the content area, centred on the cursor."""
         width, height = self.content_size.width, self.content_size.height
@@ -74,6 +67,6 @@ also highlighted in the garment pane.
 
     def render(self) -> RenderableType:
         if self._raw is None or self._normalized is None:
-            return self._message
+            return "Loading…"
         rows, cols = self.visible_window()
         return value_table(self._raw, self._normalized, self._cursor, rows, cols, self.decimals)
