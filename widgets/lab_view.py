@@ -30,7 +30,7 @@ class LabMode:
 def modes_table(modes: list[LabMode], current: int, decimals: int) -> Table:
     table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0), header_style="bold")
     table.add_column("", no_wrap=True)
-    table.add_column("mode and formula", no_wrap=True, overflow="ellipsis")
+    table.add_column("mode and formula", overflow="fold", min_width=12)  # wraps when narrow
     for title in ("split mean", "std", "min", "max", "garment mean", "std"):
         table.add_column(title, justify="right", no_wrap=True)
     for position, mode in enumerate(modes):
